@@ -1,0 +1,72 @@
+//! One Tantivy index holds two kinds of documents, companies and needs, told apart by `kind`. Each document
+//! stores its full interchange record (`record`), from which the catalog is rebuilt when the index is opened,
+//! and a numeric `id` fast field that search and matching use to reach the catalog without the doc store.
+
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+
+use crate::analysis::DANISH;
+
+pub const KIND_COMPANY: &str = "company";
+pub const KIND_NEED: &str = "need";
+
+#[derive(Debug, Clone)]
+pub struct Fields {
+    pub id: Field,
+    /// "company:<cvr>" or "need:<need_id>": the term an upsert deletes.
+    pub key: Field,
+    pub kind: Field,
+    pub cvr: Field,
+    pub record: Field,
+    pub name: Field,
+    pub industry: Field,
+    pub description: Field,
+    pub needs_text: Field,
+    pub title: Field,
+    pub competences: Field,
+    pub municipality: Field,
+    /// Every prefix of the DB07 code ("5", "52", ... "521000"), so a prefix filter is one term.
+    pub db07: Field,
+    /// ISCO-08 groups of a need at each level, as "4:9333", "3:933", "2:93", "1:9".
+    pub isco: Field,
+    pub status: Field,
+    pub lat: Field,
+    pub lon: Field,
+    pub employees: Field,
+}
+
+impl Fields {
+    pub fn schema() -> (Schema, Fields) {
+        let mut b = Schema::builder();
+        let text = |stored: bool| {
+            let opts = TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(DANISH)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            );
+            if stored { opts.set_stored() } else { opts }
+        };
+        let fields = Fields {
+            id: b.add_u64_field("id", FAST | INDEXED | STORED),
+            key: b.add_text_field("key", STRING),
+            kind: b.add_text_field("kind", STRING),
+            cvr: b.add_text_field("cvr", STRING),
+            record: b.add_bytes_field("record", STORED),
+            name: b.add_text_field("name", text(true)),
+            industry: b.add_text_field("industry", text(true)),
+            description: b.add_text_field("description", text(true)),
+            needs_text: b.add_text_field("needs_text", text(true)),
+            title: b.add_text_field("title", text(true)),
+            competences: b.add_text_field("competences", text(false)),
+            municipality: b.add_text_field("municipality", STRING),
+            db07: b.add_text_field("db07", STRING),
+            isco: b.add_text_field("isco", STRING),
+            status: b.add_text_field("status", STRING),
+            lat: b.add_f64_field("lat", FAST | INDEXED),
+            lon: b.add_f64_field("lon", FAST | INDEXED),
+            employees: b.add_u64_field("employees", FAST | INDEXED),
+        };
+        (b.build(), fields)
+    }
+}

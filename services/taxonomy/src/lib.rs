@@ -1,0 +1,1000 @@
+//! Normalise Danish free-text job goals and job titles to ESCO occupations and
+//! ISCO-08 groups.
+//!
+//! Evidence sources, strongest first: explicit codes, exact ESCO labels
+//! (compounds joined, so "lager medarbejder" = "lagermedarbejder"), compound
+//! decomposition (modifier + generic head such as -medarbejder/-mand), typo
+//! correction against a precomputed vocabulary, a hand-written lexicon of
+//! colloquial work vocabulary, and finally word overlap with ESCO labels.
+//! Evidence is pooled per ISCO unit group so that independent hints agree.
+//!
+//! Data: ESCO classification (c) European Union, see `data/SOURCES.md`.
+
+mod text;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use text::{Token, is_head, modifier_variants, osa_distance, split_head, tokenize};
+
+const ESCO_PREFIX: &str = "http://data.europa.eu/esco/occupation/";
+const OCCUPATIONS_TSV: &str = include_str!("../data/occupations.tsv");
+const GROUPS_TSV: &str = include_str!("../data/isco_groups.tsv");
+const LEXICON_TSV: &str = include_str!("../data/lexicon.tsv");
+const COMPETENCES_TSV: &str = include_str!("../data/competences.tsv");
+
+/// Long inputs are pasted CV text; the goal is always stated early and the
+/// cap keeps latency bounded.
+const MAX_INPUT_CHARS: usize = 300;
+const MAX_TOKENS: usize = 16;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OccupationMatch {
+    pub esco_uri: String,
+    pub label: String,
+    pub isco_code: String,
+    pub isco_title: String,
+    pub score: f32,
+    pub matched: String,
+    pub kind: MatchKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchKind {
+    Code,
+    ExactLabel,
+    Compound,
+    Fuzzy,
+    Lexicon,
+    Words,
+}
+
+struct Occupation {
+    uuid: &'static str,
+    isco: &'static str,
+    preferred: &'static str,
+}
+
+struct Label {
+    occ: u32,
+    text: &'static str,
+    preferred: bool,
+    /// Distinct content stems, used by word-overlap scoring.
+    stems: Vec<String>,
+}
+
+struct LexEntry {
+    /// Each term word as (raw normalised form, stem, is a stop word). Stop
+    /// words are kept because they carry meaning in phrases ("vaske op").
+    words: Vec<(String, String, bool)>,
+    whole_word: bool,
+    text: &'static str,
+    codes: Vec<(&'static str, f32)>,
+}
+
+pub struct Taxonomy {
+    occupations: Vec<Occupation>,
+    labels: Vec<Label>,
+    by_uuid: HashMap<&'static str, u32>,
+    groups: HashMap<&'static str, &'static str>,
+    /// Joined label key (no spaces) -> labels.
+    exact: HashMap<String, Vec<u32>>,
+    /// Joined key of stems -> labels, for inflected forms.
+    exact_stemmed: HashMap<String, Vec<u32>>,
+    /// Modifier of single-word compound labels ("lager" of "lagerarbejder") -> labels.
+    modifiers: HashMap<String, Vec<u32>>,
+    /// Distinct label stems and the labels containing them.
+    stem_vocab: Vec<(String, Vec<u32>)>,
+    /// Character trigram -> indices into `stem_vocab`, so substring search
+    /// only verifies stems that share the query's rarest trigram.
+    trigrams: HashMap<[char; 3], Vec<u32>>,
+    lexicon: Vec<LexEntry>,
+    competences: Vec<LexEntry>,
+    /// Every known word/key, for typo correction.
+    vocab: Vec<String>,
+    vocab_set: HashSet<String>,
+    /// Stems of all vocabulary words: an inflected known word is not a typo.
+    vocab_stems: HashSet<String>,
+    /// Sorted (hash of a 1-deletion variant, vocab index): SymSpell-style index.
+    deletes: Vec<(u64, u32)>,
+}
+
+static EMBEDDED: OnceLock<Taxonomy> = OnceLock::new();
+
+fn major_group_prior(isco: &str) -> f32 {
+    // The service places long-term unemployed citizens, so for a vague or shared
+    // label the entry-level reading is the likelier one.
+    match isco.as_bytes().first() {
+        Some(b'9') => 1.0,
+        Some(b'5') => 0.9,
+        Some(b'4') => 0.8,
+        Some(b'8') => 0.7,
+        Some(b'7') | Some(b'6') => 0.6,
+        Some(b'3') => 0.3,
+        Some(b'2') => 0.2,
+        _ => 0.0,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum CandKey {
+    Occ(u32),
+    Group(&'static str),
+}
+
+struct Cand {
+    score: f32,
+    kind: MatchKind,
+    matched: String,
+}
+
+#[derive(Default)]
+struct Acc {
+    cands: HashMap<CandKey, Cand>,
+    /// Per ISCO group and evidence stage: best score, so agreeing stages add up.
+    support: HashMap<(&'static str, u8), f32>,
+}
+
+impl Acc {
+    fn add(
+        &mut self,
+        key: CandKey,
+        isco: &'static str,
+        score: f32,
+        kind: MatchKind,
+        matched: &str,
+    ) {
+        let stage = kind as u8;
+        let s = self.support.entry((isco, stage)).or_insert(0.0);
+        if score > *s {
+            *s = score;
+        }
+        match self.cands.get_mut(&key) {
+            Some(c) if c.score >= score => {}
+            Some(c) => {
+                c.score = score;
+                c.kind = kind;
+                c.matched = matched.to_string();
+            }
+            None => {
+                self.cands.insert(
+                    key,
+                    Cand {
+                        score,
+                        kind,
+                        matched: matched.to_string(),
+                    },
+                );
+            }
+        }
+    }
+}
+
+fn hash_str(s: &str) -> u64 {
+    // FNV-1a: stable and cheap; collisions are harmless because candidates are verified.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn deletion_variants(word: &str, out: &mut Vec<String>) {
+    let chars: Vec<char> = word.chars().collect();
+    for i in 0..chars.len() {
+        let mut s = String::with_capacity(word.len());
+        for (j, c) in chars.iter().enumerate() {
+            if j != i {
+                s.push(*c);
+            }
+        }
+        out.push(s);
+    }
+}
+
+fn parse_codes(
+    spec: &'static str,
+    groups: &HashMap<&'static str, &'static str>,
+) -> Vec<(&'static str, f32)> {
+    spec.split(',')
+        .filter_map(|part| {
+            let part = part.trim();
+            let (code, w) = match part.split_once(':') {
+                Some((c, w)) => (c.trim(), w.trim().parse::<f32>().ok()?),
+                None => (part, 1.0),
+            };
+            // Codes not in the ISCO table would produce matches without a title.
+            let (k, _) = groups.get_key_value(code)?;
+            (k.len() == 4).then_some((*k, w.clamp(0.0, 1.0)))
+        })
+        .collect()
+}
+
+fn parse_lexicon(src: &'static str, groups: &HashMap<&'static str, &'static str>) -> Vec<LexEntry> {
+    src.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|line| {
+            let (term, spec) = line.split_once('\t')?;
+            let (whole_word, term) = match term.strip_prefix('=') {
+                Some(t) => (true, t),
+                None => (false, term),
+            };
+            let words: Vec<(String, String, bool)> = tokenize(term)
+                .into_iter()
+                .map(|t| (t.norm, t.stem, t.stop))
+                .collect();
+            if words.iter().all(|w| w.2) {
+                return None;
+            }
+            let codes = parse_codes(spec, groups);
+            (!codes.is_empty()).then_some(LexEntry {
+                words,
+                whole_word,
+                text: term,
+                codes,
+            })
+        })
+        .collect()
+}
+
+impl Taxonomy {
+    /// The taxonomy built from the data embedded in the crate, parsed on first use.
+    pub fn embedded() -> &'static Taxonomy {
+        EMBEDDED.get_or_init(Taxonomy::build)
+    }
+
+    fn build() -> Taxonomy {
+        let mut groups = HashMap::new();
+        for line in GROUPS_TSV.lines().filter(|l| !l.starts_with('#')) {
+            if let Some((code, title)) = line.split_once('\t') {
+                groups.insert(code, title);
+            }
+        }
+        let mut occupations = Vec::new();
+        let mut labels = Vec::new();
+        let mut by_uuid = HashMap::new();
+        for line in OCCUPATIONS_TSV.lines().filter(|l| !l.starts_with('#')) {
+            let mut cols = line.split('\t');
+            let (Some(uuid), Some(isco), Some(pref)) = (cols.next(), cols.next(), cols.next())
+            else {
+                continue;
+            };
+            let alts = cols.next().unwrap_or("");
+            let Some((isco, _)) = groups.get_key_value(isco) else {
+                continue;
+            };
+            let occ = occupations.len() as u32;
+            occupations.push(Occupation {
+                uuid,
+                isco,
+                preferred: pref,
+            });
+            by_uuid.insert(uuid, occ);
+            labels.push((occ, pref, true));
+            for alt in alts.split('|').filter(|a| !a.is_empty()) {
+                labels.push((occ, alt, false));
+            }
+        }
+
+        let mut exact: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut exact_stemmed: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut modifiers: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut stem_index: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut vocab_set: HashSet<String> = HashSet::new();
+        let mut label_vec = Vec::with_capacity(labels.len());
+        for (i, (occ, text, preferred)) in labels.into_iter().enumerate() {
+            let li = i as u32;
+            let toks = tokenize(text);
+            let key: String = toks.iter().map(|t| t.norm.as_str()).collect();
+            let skey: String = toks.iter().map(|t| t.stem.as_str()).collect();
+            if key.is_empty() {
+                continue;
+            }
+            exact.entry(key.clone()).or_default().push(li);
+            exact_stemmed.entry(skey).or_default().push(li);
+            if key.chars().count() <= 30 {
+                vocab_set.insert(key.clone());
+            }
+            let content: Vec<&Token> = toks.iter().filter(|t| !t.stop).collect();
+            if content.len() == 1
+                && let Some((modifier, _head)) = split_head(&content[0].norm)
+            {
+                for m in modifier_variants(&modifier) {
+                    modifiers.entry(m).or_default().push(li);
+                }
+            }
+            let mut stems: Vec<String> = Vec::new();
+            for t in &content {
+                vocab_set.insert(t.norm.clone());
+                if !stems.contains(&t.stem) {
+                    stems.push(t.stem.clone());
+                    stem_index.entry(t.stem.clone()).or_default().push(li);
+                }
+            }
+            label_vec.push(Label {
+                occ,
+                text,
+                preferred,
+                stems,
+            });
+            debug_assert_eq!(label_vec.len(), i + 1);
+        }
+        let lexicon = parse_lexicon(LEXICON_TSV, &groups);
+        let competences = parse_lexicon(COMPETENCES_TSV, &groups);
+        for e in lexicon.iter().chain(competences.iter()) {
+            for (w, _, _) in e.words.iter().filter(|w| !w.2) {
+                vocab_set.insert(w.clone());
+            }
+        }
+        for m in modifiers.keys() {
+            vocab_set.insert(m.clone());
+        }
+        let vocab_stems: HashSet<String> = vocab_set.iter().map(|w| text::stem(w)).collect();
+        let mut vocab: Vec<String> = vocab_set.iter().cloned().collect();
+        vocab.sort();
+        let mut deletes = Vec::new();
+        let mut buf = Vec::new();
+        for (vi, w) in vocab.iter().enumerate() {
+            let n = w.chars().count();
+            if n < 4 {
+                continue;
+            }
+            deletes.push((hash_str(w), vi as u32));
+            buf.clear();
+            deletion_variants(w, &mut buf);
+            for d in &buf {
+                deletes.push((hash_str(d), vi as u32));
+            }
+        }
+        deletes.sort_unstable();
+        deletes.dedup();
+        let mut stem_vocab: Vec<(String, Vec<u32>)> = stem_index.into_iter().collect();
+        stem_vocab.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut trigrams: HashMap<[char; 3], Vec<u32>> = HashMap::new();
+        for (i, (st, _)) in stem_vocab.iter().enumerate() {
+            let chars: Vec<char> = st.chars().collect();
+            for w in chars.windows(3) {
+                let list = trigrams.entry([w[0], w[1], w[2]]).or_default();
+                if list.last() != Some(&(i as u32)) {
+                    list.push(i as u32);
+                }
+            }
+        }
+
+        Taxonomy {
+            occupations,
+            labels: label_vec,
+            by_uuid,
+            groups,
+            exact,
+            exact_stemmed,
+            modifiers,
+            stem_vocab,
+            trigrams,
+            lexicon,
+            competences,
+            vocab,
+            vocab_set,
+            vocab_stems,
+            deletes,
+        }
+    }
+
+    pub fn occupation_count(&self) -> usize {
+        self.occupations.len()
+    }
+
+    /// Danish DISCO-08 title of an ISCO-08 group at any level (1-4 digits).
+    pub fn isco_title(&self, isco_code: &str) -> Option<&str> {
+        self.groups.get(isco_code.trim()).copied()
+    }
+
+    fn occ_match(
+        &self,
+        occ: u32,
+        score: f32,
+        matched: &str,
+        kind: MatchKind,
+    ) -> Option<OccupationMatch> {
+        let o = self.occupations.get(occ as usize)?;
+        Some(OccupationMatch {
+            esco_uri: format!("{ESCO_PREFIX}{}", o.uuid),
+            label: o.preferred.to_string(),
+            isco_code: o.isco.to_string(),
+            isco_title: self.isco_title(o.isco).unwrap_or("").to_string(),
+            score,
+            matched: matched.to_string(),
+            kind,
+        })
+    }
+
+    fn group_match(
+        &self,
+        isco: &str,
+        score: f32,
+        matched: &str,
+        kind: MatchKind,
+    ) -> Option<OccupationMatch> {
+        let title = self.isco_title(isco)?;
+        Some(OccupationMatch {
+            esco_uri: String::new(),
+            label: title.to_string(),
+            isco_code: isco.to_string(),
+            isco_title: title.to_string(),
+            score,
+            matched: matched.to_string(),
+            kind,
+        })
+    }
+
+    /// Resolves an ISCO-08 4-digit code, a DISCO-08 6-digit code (its first four
+    /// digits are the ISCO unit group) or an ESCO occupation URI.
+    pub fn resolve_code(&self, code: &str) -> Option<OccupationMatch> {
+        let code = code.trim();
+        if let Some(uuid) = code.strip_prefix(ESCO_PREFIX) {
+            let occ = *self.by_uuid.get(uuid.trim_end_matches('/'))?;
+            return self.occ_match(occ, 1.0, code, MatchKind::Code);
+        }
+        if !code.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let unit = match code.len() {
+            4 => code,
+            6 => code.get(..4)?,
+            _ => return None,
+        };
+        self.group_match(unit, 1.0, code, MatchKind::Code)
+    }
+
+    /// Typo correction: the closest vocabulary word within the allowed edit distance.
+    fn correct(&self, word: &str) -> Option<(&str, usize)> {
+        let n = word.chars().count();
+        let max = if n >= 9 {
+            2
+        } else if n >= 5 {
+            1
+        } else {
+            return None;
+        };
+        self.correct_within(word, max)
+    }
+
+    fn correct_within(&self, word: &str, max: usize) -> Option<(&str, usize)> {
+        let mut probes = vec![word.to_string()];
+        deletion_variants(word, &mut probes);
+        if max >= 2 {
+            let mut second = Vec::new();
+            for p in probes.iter().skip(1) {
+                deletion_variants(p, &mut second);
+            }
+            probes.extend(second);
+        }
+        let mut best: Option<(usize, usize)> = None;
+        let mut seen = HashSet::new();
+        for p in &probes {
+            let h = hash_str(p);
+            let start = self.deletes.partition_point(|(k, _)| *k < h);
+            for (k, vi) in self.deletes.get(start..).unwrap_or(&[]) {
+                if *k != h {
+                    break;
+                }
+                if !seen.insert(*vi) {
+                    continue;
+                }
+                let Some(cand) = self.vocab.get(*vi as usize) else {
+                    continue;
+                };
+                let d = osa_distance(word, cand, max);
+                if d <= max {
+                    let better = match best {
+                        None => true,
+                        Some((bd, bi)) => {
+                            d < bd
+                                || (d == bd
+                                    && self.vocab.get(bi).is_some_and(|b| cand.len() < b.len()))
+                        }
+                    };
+                    if better {
+                        best = Some((d, *vi as usize));
+                    }
+                }
+            }
+        }
+        best.and_then(|(d, i)| self.vocab.get(i).map(|w| (w.as_str(), d)))
+    }
+
+    fn add_labels(&self, acc: &mut Acc, ids: &[u32], base: f32, kind: MatchKind) {
+        // A label shared by many occupations says less about each of them.
+        let distinct: HashSet<u32> = ids
+            .iter()
+            .filter_map(|l| self.labels.get(*l as usize).map(|l| l.occ))
+            .collect();
+        let ambiguity = 0.01 * (distinct.len().saturating_sub(1) as f32).min(5.0);
+        for &li in ids {
+            let Some(l) = self.labels.get(li as usize) else {
+                continue;
+            };
+            let Some(o) = self.occupations.get(l.occ as usize) else {
+                continue;
+            };
+            let s = base - if l.preferred { 0.0 } else { 0.04 } - ambiguity;
+            acc.add(CandKey::Occ(l.occ), o.isco, s, kind, l.text);
+        }
+    }
+
+    /// Quality (0..=1) of the best way all term words occur in the tokens: a
+    /// whole word or a modifier before a generic head counts fully, a part of
+    /// some other compound less.
+    fn lex_matches(entry: &LexEntry, tokens: &[Token]) -> Option<(f32, usize)> {
+        let mut quality = 1.0f32;
+        let mut used: u32 = 0;
+        for (raw, st, stop) in &entry.words {
+            if *stop {
+                if tokens.iter().any(|t| t.norm == *raw) {
+                    continue;
+                }
+                return None;
+            }
+            let mut best = (0.0f32, 0usize);
+            for (i, t) in tokens.iter().enumerate().filter(|(_, t)| !t.stop) {
+                // Whole-word entries are short words that are also parts of unrelated
+                // words or inflections ("bær" vs "bære"), so only the exact form counts.
+                if t.norm == *raw || (!entry.whole_word && t.stem == *st) {
+                    best = (1.0, i);
+                    break;
+                }
+                if entry.whole_word {
+                    continue;
+                }
+                if t.mods.iter().any(|v| v == raw || v == st) {
+                    best = (1.0, i);
+                    break;
+                }
+                let raw_ok = raw.chars().count() >= 4 && t.norm.contains(raw.as_str());
+                let stem_ok = st.chars().count() >= 4 && t.norm.contains(st.as_str());
+                if (raw_ok || stem_ok) && best.0 < 0.9 {
+                    best = (0.9, i);
+                }
+            }
+            if best.0 == 0.0 {
+                return None;
+            }
+            quality = quality.min(best.0);
+            used |= 1u32 << best.1.min(31);
+        }
+        Some((quality, used.count_ones() as usize))
+    }
+
+    /// Normalises free text to ranked occupations (deduplicated by occupation).
+    pub fn normalize(&self, text: &str, limit: usize) -> Vec<OccupationMatch> {
+        if limit == 0 {
+            return Vec::new();
+        }
+        let trimmed = text.trim();
+        if trimmed.starts_with(ESCO_PREFIX)
+            || (!trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return self.resolve_code(trimmed).into_iter().collect();
+        }
+        let capped: String = trimmed.chars().take(MAX_INPUT_CHARS).collect();
+        let mut tokens = tokenize(&capped);
+        tokens.truncate(MAX_TOKENS);
+        if tokens.iter().all(|t| t.stop) {
+            return Vec::new();
+        }
+        let mut acc = Acc::default();
+        let mut fuzz_penalty = 0.0f32;
+
+        // Spelling variants (ae/oe/aa) and typos are repaired per word first, so
+        // every later stage sees the corrected form.
+        let n_content = tokens.iter().filter(|t| !t.stop).count();
+        // Bounded so that garbage input cannot make a call slow.
+        let mut corrections = 0;
+        for t in tokens.iter_mut().filter(|t| !t.stop) {
+            if self.vocab_set.contains(&t.norm)
+                || self.vocab_stems.contains(&t.stem)
+                || self.known_compound(&t.norm)
+            {
+                continue;
+            }
+            let folded = text::fold_digraphs(&t.norm);
+            if folded != t.norm
+                && (self.vocab_set.contains(&folded) || self.known_compound(&folded))
+            {
+                *t = Token::new(folded);
+                continue;
+            }
+            // In a longer phrase a short unknown word is more likely ordinary
+            // Danish than a misspelt job word.
+            let len = t.norm.chars().count();
+            if (n_content > 1 && len < 7) || len > 32 || corrections >= 4 {
+                continue;
+            }
+            corrections += 1;
+            if let Some((w, d)) = self.correct(&t.norm) {
+                fuzz_penalty = fuzz_penalty.max(0.04 * d as f32 + 0.04);
+                *t = Token::new(w.to_string());
+                continue;
+            }
+            // A misspelt modifier in front of an intact head ("trckfører",
+            // "skoelmedhjælper"): repair the modifier alone, it is short enough
+            // that the whole word is beyond the edit budget of its parts.
+            if let Some((m, head)) = split_head(&t.norm)
+                && m.chars().count() >= 4
+                && let Some((w, d)) = self.correct_within(&m, 1)
+            {
+                fuzz_penalty = fuzz_penalty.max(0.04 * d as f32 + 0.04);
+                *t = Token::new(format!("{w}{head}"));
+            }
+        }
+        let content: Vec<&Token> = tokens.iter().filter(|t| !t.stop).collect();
+        let fuzzy = fuzz_penalty > 0.0;
+        let kind_or_fuzzy = |k: MatchKind| if fuzzy { MatchKind::Fuzzy } else { k };
+
+        // Exact label, all words and content words only.
+        let full: String = tokens.iter().map(|t| t.norm.as_str()).collect();
+        let ckey: String = content.iter().map(|t| t.norm.as_str()).collect();
+        let skey: String = content.iter().map(|t| t.stem.as_str()).collect();
+        let mut exact_hit = false;
+        for (key, base) in [(&full, 1.0f32), (&ckey, 0.97)] {
+            if let Some(ids) = self.exact.get(key.as_str()) {
+                self.add_labels(
+                    &mut acc,
+                    ids,
+                    base - fuzz_penalty,
+                    kind_or_fuzzy(MatchKind::ExactLabel),
+                );
+                exact_hit = true;
+            }
+        }
+        if !exact_hit && let Some(ids) = self.exact_stemmed.get(skey.as_str()) {
+            self.add_labels(
+                &mut acc,
+                ids,
+                0.93 - fuzz_penalty,
+                kind_or_fuzzy(MatchKind::ExactLabel),
+            );
+            exact_hit = true;
+        }
+
+        // Compounds: the whole content as a modifier of a label, or split off a generic head.
+        let multi = content.len() > 1;
+        let mut compound_keys: Vec<(String, f32)> = vec![(ckey.clone(), 1.0)];
+        if multi {
+            for t in content.iter().filter(|t| !is_head(&t.norm)) {
+                compound_keys.push((t.norm.clone(), 0.85));
+            }
+        }
+        for (key, factor) in &compound_keys {
+            if multi
+                && *factor < 1.0
+                && let Some(ids) = self.exact.get(key.as_str())
+            {
+                self.add_labels(
+                    &mut acc,
+                    ids,
+                    0.86 * factor - fuzz_penalty,
+                    kind_or_fuzzy(MatchKind::ExactLabel),
+                );
+            }
+            if let Some(ids) = self.modifiers.get(key.as_str()) {
+                self.add_labels(
+                    &mut acc,
+                    ids,
+                    0.84 * factor - fuzz_penalty,
+                    kind_or_fuzzy(MatchKind::Compound),
+                );
+            }
+            if let Some((modifier, _)) = split_head(key) {
+                for m in modifier_variants(&modifier) {
+                    if let Some(ids) = self.modifiers.get(m.as_str()) {
+                        self.add_labels(
+                            &mut acc,
+                            ids,
+                            0.86 * factor - fuzz_penalty,
+                            kind_or_fuzzy(MatchKind::Compound),
+                        );
+                    }
+                    if let Some(ids) = self.exact.get(m.as_str()) {
+                        self.add_labels(
+                            &mut acc,
+                            ids,
+                            0.82 * factor - fuzz_penalty,
+                            kind_or_fuzzy(MatchKind::Compound),
+                        );
+                    }
+                }
+            }
+        }
+
+        // Lexicon: colloquial words and phrases mapped to ISCO groups.
+        for (entries, factor) in [(&self.lexicon, 1.0f32), (&self.competences, 0.7)] {
+            for e in entries.iter() {
+                let Some((quality, used)) = Self::lex_matches(e, &tokens) else {
+                    continue;
+                };
+                // A term explaining only part of the text ("lager" in "driftsleder på
+                // lager") must not outrank a label that explains all of it.
+                let coverage = used as f32 / content.len().max(1) as f32;
+                let n_words = e.words.iter().filter(|w| !w.2).count() as f32;
+                let phrase_bonus = 0.03 * (n_words - 1.0).clamp(0.0, 2.0);
+                let base = 0.84 * quality * (0.7 + 0.3 * coverage.min(1.0)) + phrase_bonus;
+                for (code, w) in &e.codes {
+                    let s = (base * w * factor - fuzz_penalty).max(0.05);
+                    acc.add(CandKey::Group(code), code, s, MatchKind::Lexicon, e.text);
+                }
+            }
+        }
+
+        // Word overlap with labels: the weakest but broadest evidence.
+        if !exact_hit {
+            // Unknown compounds are scored through their parts ("budchauffør" -> bud + chauffør).
+            let mut parts: Vec<Token> = Vec::new();
+            for t in &content {
+                match (self.vocab_set.contains(&t.norm), self.split_known(&t.norm)) {
+                    (false, Some((a, b))) => {
+                        parts.push(Token::new(a));
+                        parts.push(Token::new(b));
+                    }
+                    _ => parts.push((*t).clone()),
+                }
+            }
+            let part_refs: Vec<&Token> = parts.iter().collect();
+            self.word_overlap(&mut acc, &part_refs, fuzz_penalty);
+        }
+
+        self.rank(acc, limit)
+    }
+
+    /// A word not in the vocabulary but built from known parts is a new
+    /// compound, not a typo: "correcting" it would change its meaning.
+    fn known_compound(&self, word: &str) -> bool {
+        if split_head(word).is_some_and(|(m, _)| {
+            modifier_variants(&m)
+                .iter()
+                .any(|v| self.vocab_set.contains(v))
+        }) {
+            return true;
+        }
+        self.split_known(word).is_some()
+    }
+
+    /// Splits a compound into two vocabulary words (allowing a linking s/e),
+    /// preferring the longest head.
+    fn split_known(&self, word: &str) -> Option<(String, String)> {
+        let idx: Vec<usize> = word.char_indices().map(|(i, _)| i).collect();
+        for &i in idx.iter().skip(3) {
+            let (a, b) = word.split_at(i);
+            if b.chars().count() < 4 || !self.vocab_set.contains(b) {
+                continue;
+            }
+            if modifier_variants(a)
+                .iter()
+                .any(|v| self.vocab_set.contains(v))
+            {
+                return Some((a.to_string(), b.to_string()));
+            }
+        }
+        None
+    }
+
+    fn word_overlap(&self, acc: &mut Acc, content: &[&Token], fuzz_penalty: f32) {
+        let mut qweights = Vec::new();
+        let mut hits: HashMap<u32, f32> = HashMap::new();
+        let mut label_hits: HashMap<u32, u32> = HashMap::new();
+        for t in content {
+            let w = if is_head(&t.norm) { 0.3 } else { 1.0 };
+            qweights.push(w);
+            let n = t.stem.chars().count();
+            if n < 3 {
+                continue;
+            }
+            let mut matched_labels: HashSet<u32> = HashSet::new();
+            let qchars: Vec<char> = t.stem.chars().collect();
+            let rarest = qchars
+                .windows(3)
+                .map(|w| {
+                    self.trigrams
+                        .get(&[w[0], w[1], w[2]])
+                        .map_or(&[][..], |v| v.as_slice())
+                })
+                .min_by_key(|v| v.len())
+                .unwrap_or(&[]);
+            for (st, ids) in rarest
+                .iter()
+                .filter_map(|&i| self.stem_vocab.get(i as usize))
+            {
+                let ok = st == &t.stem
+                    || (n >= 4 && st.contains(t.stem.as_str()))
+                    || (n == 3 && st.starts_with(t.stem.as_str()));
+                if ok {
+                    // Whole-word hits count more than a part of a compound.
+                    let quality = if st == &t.stem { 1.0 } else { 0.8 };
+                    for &li in ids {
+                        if matched_labels.insert(li) {
+                            *hits.entry(li).or_insert(0.0) += w * quality;
+                            *label_hits.entry(li).or_insert(0) += 1;
+                        }
+                    }
+                }
+            }
+        }
+        let total: f32 = qweights.iter().sum();
+        if total <= 0.0 {
+            return;
+        }
+        for (li, h) in hits {
+            let Some(l) = self.labels.get(li as usize) else {
+                continue;
+            };
+            let Some(o) = self.occupations.get(l.occ as usize) else {
+                continue;
+            };
+            let lcount = l.stems.len().max(1) as f32;
+            let lcov = (label_hits.get(&li).copied().unwrap_or(0) as f32 / lcount).min(1.0);
+            let qcov = (h / total).min(1.0);
+            let pref = if l.preferred { 0.02 } else { 0.0 };
+            let s = 0.68 * qcov * (0.55 + 0.45 * lcov) + pref - fuzz_penalty;
+            if s > 0.1 {
+                acc.add(CandKey::Occ(l.occ), o.isco, s, MatchKind::Words, l.text);
+            }
+        }
+    }
+
+    fn rank(&self, acc: Acc, limit: usize) -> Vec<OccupationMatch> {
+        // Evidence comes in two independent families: ESCO labels and the
+        // hand-written lexicon. Agreement between families is what counts.
+        let mut label_support: HashMap<&'static str, f32> = HashMap::new();
+        let mut lex_support: HashMap<&'static str, f32> = HashMap::new();
+        for ((isco, stage), s) in &acc.support {
+            let map = if *stage == MatchKind::Lexicon as u8 {
+                &mut lex_support
+            } else {
+                &mut label_support
+            };
+            let e = map.entry(isco).or_insert(0.0);
+            *e = e.max(*s);
+        }
+        // Group-only lexicon evidence folds into the best occupation of the same
+        // group, so results stay diverse across groups.
+        let mut best_occ_in_group: HashMap<&'static str, (CandKey, f32)> = HashMap::new();
+        for (k, c) in &acc.cands {
+            if let CandKey::Occ(o) = k
+                && let Some(occ) = self.occupations.get(*o as usize)
+            {
+                let e = best_occ_in_group.entry(occ.isco).or_insert((*k, f32::MIN));
+                if c.score > e.1 {
+                    *e = (*k, c.score);
+                }
+            }
+        }
+        let mut out: Vec<OccupationMatch> = Vec::new();
+        let mut group_scores: HashMap<CandKey, (f32, MatchKind, String)> = HashMap::new();
+        for (k, c) in acc.cands {
+            let target = match k {
+                CandKey::Group(isco) => best_occ_in_group.get(isco).map(|(ok, _)| *ok).unwrap_or(k),
+                _ => k,
+            };
+            let e = group_scores
+                .entry(target)
+                .or_insert((f32::MIN, c.kind, String::new()));
+            if c.score > e.0 {
+                *e = (c.score, c.kind, c.matched);
+            }
+        }
+        for (k, (score, kind, matched)) in group_scores {
+            let isco = match k {
+                CandKey::Occ(o) => self.occupations.get(o as usize).map(|o| o.isco),
+                CandKey::Group(g) => Some(g),
+            };
+            let Some(isco) = isco else { continue };
+            let other = if kind == MatchKind::Lexicon {
+                &label_support
+            } else {
+                &lex_support
+            };
+            let agree = other.get(isco).copied().unwrap_or(0.0);
+            // Raw evidence is scaled below 1.0 so agreement and the prior can still
+            // separate candidates that share an exact label.
+            let s = (0.8 * score + 0.15 * agree + 0.04 * major_group_prior(isco)).clamp(0.0, 0.99);
+            let m = match k {
+                CandKey::Occ(o) => self.occ_match(o, s, &matched, kind),
+                CandKey::Group(g) => self.group_match(g, s, &matched, kind),
+            };
+            out.extend(m);
+        }
+        out.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.isco_code.cmp(&b.isco_code))
+                .then_with(|| a.label.cmp(&b.label))
+        });
+        out.truncate(limit);
+        out
+    }
+
+    /// ISCO unit groups that a personal competence ("god med børn", "fysisk stærk")
+    /// points to, with weights in 0..=1, strongest first.
+    pub fn competence_hints(&self, competence: &str) -> Vec<(String, f32)> {
+        let capped: String = competence.chars().take(MAX_INPUT_CHARS).collect();
+        let mut tokens = tokenize(&capped);
+        tokens.truncate(MAX_TOKENS);
+        let mut best: HashMap<&'static str, f32> = HashMap::new();
+        let mut put = |code: &'static str, w: f32| {
+            let e = best.entry(code).or_insert(0.0);
+            if w > *e {
+                *e = w;
+            }
+        };
+        let mut any_competence = false;
+        for e in &self.competences {
+            if Self::lex_matches(e, &tokens).is_some() {
+                any_competence = true;
+                for (code, w) in &e.codes {
+                    put(code, *w);
+                }
+            }
+        }
+        // Work vocabulary ("opvask", "truck") also hints, but less than a curated competence.
+        let factor = if any_competence { 0.5 } else { 0.7 };
+        for e in &self.lexicon {
+            if Self::lex_matches(e, &tokens).is_some_and(|(q, _)| q >= 1.0) {
+                for (code, w) in &e.codes {
+                    put(code, w * factor);
+                }
+            }
+        }
+        let mut out: Vec<(String, f32)> =
+            best.into_iter().map(|(c, w)| (c.to_string(), w)).collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn top(text: &str) -> String {
+        Taxonomy::embedded()
+            .normalize(text, 3)
+            .first()
+            .map(|m| m.isco_code.clone())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn exact_and_split_compounds_agree() {
+        assert_eq!(top("lagermedarbejder"), "9333");
+        assert_eq!(top("lager medarbejder"), "9333");
+        assert_eq!(top("Lager-medarbejder"), "9333");
+    }
+
+    #[test]
+    fn codes_resolve() {
+        let t = Taxonomy::embedded();
+        assert_eq!(
+            t.resolve_code("9412").map(|m| m.isco_code),
+            Some("9412".to_string())
+        );
+        assert_eq!(
+            t.resolve_code("941210").map(|m| m.isco_code),
+            Some("9412".to_string())
+        );
+        assert!(t.resolve_code("12").is_none());
+        assert!(t.resolve_code("abcd").is_none());
+        assert!(t.isco_title("93").is_some());
+    }
+
+    #[test]
+    fn lexicon_codes_are_valid() {
+        let t = Taxonomy::embedded();
+        for e in t.lexicon.iter().chain(t.competences.iter()) {
+            for (c, _) in &e.codes {
+                assert!(t.isco_title(c).is_some(), "{c}");
+            }
+        }
+        assert!(t.lexicon.len() > 250);
+    }
+}
