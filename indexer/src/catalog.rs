@@ -12,6 +12,8 @@ use jobmatch_proto::v1::{Company, Need};
 pub struct NeedOccupation {
     /// ISCO-08 unit group, 4 digits.
     pub isco: String,
+    /// ESCO occupation URI, empty when only the ISCO group is known.
+    pub esco_uri: String,
     pub label: String,
     /// 1.0 for a given code; the normaliser's confidence for a title.
     pub confidence: f32,

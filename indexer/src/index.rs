@@ -32,6 +32,7 @@ impl OccupationResolver for CodesOnly {
             .filter(|c| c.len() >= 4 && c.bytes().all(|b| b.is_ascii_digit()))
             .map(|c| NeedOccupation {
                 isco: c[..4].to_string(),
+                esco_uri: String::new(),
                 label: String::new(),
                 confidence: 1.0,
                 from_code: true,

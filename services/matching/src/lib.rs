@@ -1,1 +1,27 @@
-//! placeholder
+//! The matching engine: a citizen profile in, ranked placement candidates out, each with its ordinary-hours
+//! potential and a Danish explanation. Also the evaluation of match quality and a naive BM25 baseline.
+
+pub mod conditions;
+mod engine;
+pub mod eval;
+mod explain;
+pub mod potential;
+pub mod profile;
+pub mod resolver;
+pub mod rules;
+
+pub use engine::{FitLevel, Matcher};
+pub use resolver::TaxonomyResolver;
+pub use rules::{MatchRules, ReasonablenessRule};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MatchError {
+    #[error("invalid citizen profile: {0}")]
+    InvalidCitizen(jobmatch_indexer::Violations),
+    #[error("invalid option {field}: {reason}")]
+    InvalidOption { field: &'static str, reason: String },
+    #[error(transparent)]
+    Index(#[from] jobmatch_indexer::IndexError),
+    #[error("index error: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+}

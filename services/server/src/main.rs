@@ -1,1 +1,159 @@
-fn main() {}
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use jobmatch_server::commands::{self, BenchCorpus};
+use jobmatch_server::config::{Config, FlagOverrides, LogFormat};
+use jobmatch_server::{App, server, telemetry};
+
+/// jobmatch: matches citizens to company placements with paid ordinary hours.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// TOML configuration file (keys as in the README's configuration table).
+    #[arg(long, global = true, env = "JOBMATCH_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory (overrides `data_dir`).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Log format (overrides `log_format`).
+    #[arg(long, global = true, value_parser = ["text", "json"])]
+    log_format: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gRPC server (loads demo data into an empty index unless --no-demo).
+    Serve {
+        /// Listen address (overrides `listen`).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Start with an empty index instead of the demo data.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Ingest JSON Lines files (interchange format) into the data directory's index. Stop the server first,
+    /// or use the BulkUpsert RPC against a running one.
+    Ingest {
+        #[arg(long)]
+        companies: Option<PathBuf>,
+        #[arg(long)]
+        needs: Option<PathBuf>,
+    },
+    /// Score match quality on a corpus folder (companies, needs, citizens, qrels), beside a BM25 baseline.
+    Eval {
+        #[arg(long, num_args = 1..)]
+        corpus: Vec<PathBuf>,
+    },
+    /// Measure ingest throughput and MatchCitizen / SearchCompanies latency (use a release build).
+    Bench {
+        /// Corpus folder; without it a corpus is generated.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        /// Needs in the generated corpus.
+        #[arg(long, default_value_t = 100_000)]
+        needs: usize,
+        /// Citizens to match (citizens.jsonl).
+        #[arg(long)]
+        citizens: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        /// Index on disk in this folder instead of in memory.
+        #[arg(long)]
+        index_dir: Option<PathBuf>,
+    },
+    /// Write the generated demo data set as JSON Lines.
+    DemoData {
+        #[arg(long, default_value = "demo-data")]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let log_format = cli.log_format.as_deref().map(|f| {
+        if f == "json" {
+            LogFormat::Json
+        } else {
+            LogFormat::Text
+        }
+    });
+    let (listen, demo) = match &cli.command {
+        Command::Serve { listen, no_demo } => (*listen, no_demo.then_some(false)),
+        _ => (None, None),
+    };
+    let flags = FlagOverrides {
+        listen,
+        data_dir: cli.data_dir.clone(),
+        demo_data: demo,
+        log_format,
+    };
+    let config = match Config::load(cli.config.as_deref(), flags) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log_format, &config.log_filter);
+    let result = match cli.command {
+        Command::Serve { .. } => run_server(config),
+        Command::Ingest { companies, needs } => {
+            if companies.is_none() && needs.is_none() {
+                eprintln!("give --companies and/or --needs");
+                return ExitCode::from(2);
+            }
+            match commands::ingest(
+                &config.data_dir,
+                config.writer_memory_mb,
+                companies.as_deref(),
+                needs.as_deref(),
+            ) {
+                Ok(true) => Ok(()),
+                // Good records are in; exit 3 tells scripts that some were rejected.
+                Ok(false) => return ExitCode::from(3),
+                Err(e) => Err(e),
+            }
+        }
+        Command::Eval { corpus } => corpus.iter().try_for_each(|c| {
+            let reports = commands::evaluate(c, config.rules.clone())?;
+            commands::print_eval(c, &reports);
+            Ok(())
+        }),
+        Command::Bench {
+            corpus,
+            needs,
+            citizens,
+            rounds,
+            index_dir,
+        } => {
+            let corpus = match corpus {
+                Some(dir) => BenchCorpus::Folder(dir),
+                None => BenchCorpus::Generated { needs, seed: 7 },
+            };
+            commands::bench(corpus, &citizens, rounds, index_dir.as_deref())
+        }
+        Command::DemoData { out } => commands::demo_data(&out),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_server(config: Config) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        let app = Arc::new(tokio::task::block_in_place(|| App::open(config))?);
+        server::serve(app, listener, server::shutdown_signal()).await
+    })
+}

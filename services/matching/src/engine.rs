@@ -1,0 +1,529 @@
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
+
+use jobmatch_indexer::search::{bbox_clauses, ids, word_variants};
+use jobmatch_indexer::{JobIndex, NeedEntry, NeedOccupation, analysis, date, geo, validate};
+use jobmatch_proto::v1::{
+    Candidate, CitizenProfile, Exclusion as ExclusionMsg, MatchCitizenResponse, MatchOptions,
+    Occupation, ScoreBreakdown,
+};
+use jobmatch_taxonomy::Taxonomy;
+use tantivy::Term;
+use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+
+use crate::conditions::{Exclusion, check_need};
+use crate::explain::explanation;
+use crate::potential::{PotentialInput, estimate};
+use crate::profile::{CitizenView, Reading, interpret};
+use crate::{MatchError, MatchRules};
+
+/// How a need fits the citizen, strongest first. The order follows how a jobformidler judges a match: the
+/// citizen's own goal, then the goal's occupational group, earlier work, related groups, and what personal
+/// competences point to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FitLevel {
+    None,
+    Text,
+    Competence,
+    MinorGroup,
+    Experience,
+    UnitGroup,
+    ExactGoal,
+}
+
+impl FitLevel {
+    /// Weights are spaced so that the secondary terms of the score (at most 10 points) reorder candidates
+    /// within a level but never lift one over a level.
+    pub fn value(self) -> f32 {
+        match self {
+            FitLevel::ExactGoal => 1.0,
+            FitLevel::UnitGroup => 0.8,
+            FitLevel::Experience => 0.68,
+            FitLevel::MinorGroup => 0.45,
+            FitLevel::Competence => 0.38,
+            FitLevel::Text => 0.2,
+            FitLevel::None => 0.0,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            FitLevel::ExactGoal => "exact_goal",
+            FitLevel::UnitGroup => "unit_group",
+            FitLevel::Experience => "experience",
+            FitLevel::MinorGroup => "minor_group",
+            FitLevel::Competence => "competence",
+            FitLevel::Text => "text",
+            FitLevel::None => "none",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Fit {
+    pub value: f32,
+    pub level: FitLevel,
+    /// The goal text, earlier job title or competence that carries the fit.
+    pub source: String,
+    pub reading: Option<Reading>,
+    pub need: Option<NeedOccupation>,
+}
+
+impl Fit {
+    fn none() -> Fit {
+        Fit {
+            value: 0.0,
+            level: FitLevel::None,
+            source: String::new(),
+            reading: None,
+            need: None,
+        }
+    }
+}
+
+fn level_between(r: &Reading, n: &NeedOccupation) -> FitLevel {
+    if !r.esco_uri.is_empty() && r.esco_uri == n.esco_uri {
+        FitLevel::ExactGoal
+    } else if r.isco == n.isco {
+        FitLevel::UnitGroup
+    } else if r.isco.get(..3).is_some_and(|m| n.isco.starts_with(m)) {
+        FitLevel::MinorGroup
+    } else {
+        FitLevel::None
+    }
+}
+
+pub(crate) fn fit(view: &CitizenView, occupations: &[NeedOccupation]) -> Fit {
+    let mut best = Fit::none();
+    let mut consider =
+        |value: f32, level: FitLevel, source: &str, r: &Reading, n: &NeedOccupation| {
+            if value > best.value {
+                best = Fit {
+                    value,
+                    level,
+                    source: source.to_string(),
+                    reading: Some(r.clone()),
+                    need: Some(n.clone()),
+                };
+            }
+        };
+    for n in occupations {
+        for g in &view.goals {
+            for r in &g.readings {
+                let level = level_between(r, n);
+                if level != FitLevel::None {
+                    consider(
+                        level.value() * r.weight * n.confidence,
+                        level,
+                        &g.text,
+                        r,
+                        n,
+                    );
+                }
+            }
+        }
+        for (title, r) in &view.experience {
+            if matches!(
+                level_between(r, n),
+                FitLevel::ExactGoal | FitLevel::UnitGroup
+            ) {
+                consider(
+                    FitLevel::Experience.value() * n.confidence,
+                    FitLevel::Experience,
+                    title,
+                    r,
+                    n,
+                );
+            }
+        }
+        for (comp, r) in &view.hints {
+            if r.isco == n.isco {
+                consider(
+                    FitLevel::Competence.value() * r.weight * n.confidence,
+                    FitLevel::Competence,
+                    comp,
+                    r,
+                    n,
+                );
+            }
+        }
+    }
+    best
+}
+
+pub struct Matcher {
+    index: Arc<JobIndex>,
+    taxonomy: &'static Taxonomy,
+    rules: MatchRules,
+}
+
+pub(crate) struct Scored<'a> {
+    pub entry: &'a NeedEntry,
+    pub fit: Fit,
+    pub score: f64,
+    pub distance_km: f64,
+    pub coverage: (usize, usize),
+    pub hours_fit: f64,
+    pub company_full: bool,
+}
+
+impl Matcher {
+    pub fn new(index: Arc<JobIndex>, taxonomy: &'static Taxonomy, rules: MatchRules) -> Self {
+        Matcher {
+            index,
+            taxonomy,
+            rules,
+        }
+    }
+
+    pub fn taxonomy(&self) -> &'static Taxonomy {
+        self.taxonomy
+    }
+
+    pub fn index(&self) -> &Arc<JobIndex> {
+        &self.index
+    }
+
+    pub fn match_citizen(
+        &self,
+        mut citizen: CitizenProfile,
+        options: &MatchOptions,
+    ) -> Result<MatchCitizenResponse, MatchError> {
+        validate::citizen(&mut citizen).map_err(MatchError::InvalidCitizen)?;
+        let k = match options.k {
+            0 => self.rules.default_k,
+            k if k > self.rules.max_k => {
+                return Err(MatchError::InvalidOption {
+                    field: "options.k",
+                    reason: format!("must be at most {}", self.rules.max_k),
+                });
+            }
+            k => k,
+        } as usize;
+        let mut radius = citizen.max_distance_km;
+        if let Some(r) = options.radius_km {
+            if !(r > 0.0 && r <= 500.0) {
+                return Err(MatchError::InvalidOption {
+                    field: "options.radius_km",
+                    reason: "must be > 0 and <= 500".into(),
+                });
+            }
+            // The citizen's max distance is a hard condition: the override can narrow the search, never widen it.
+            radius = radius.min(r);
+        }
+        let home = citizen
+            .home
+            .as_ref()
+            .map(|h| (h.lat.unwrap_or(0.0), h.lon.unwrap_or(0.0)))
+            .unwrap_or_default();
+        let view = interpret(self.taxonomy, &citizen);
+        let today = date::format_days(date::today_days());
+        let rule = self.rules.reasonableness_on(&today);
+
+        let (candidate_ids, text_scores) = self.retrieve(&view, home, radius)?;
+        let catalog = self.index.catalog()?;
+        let mut excluded: BTreeMap<Exclusion, u64> = BTreeMap::new();
+        let mut scored: Vec<Scored<'_>> = Vec::new();
+        for id in candidate_ids {
+            let Some(entry) = catalog.need_by_id(id) else {
+                continue;
+            };
+            let need = &entry.record;
+            let Some(company) = catalog.company(&need.cvr) else {
+                continue;
+            };
+            let mut fit = fit(&view, &entry.occupations);
+            if fit.level == FitLevel::None {
+                match text_scores.get(&id) {
+                    Some(&t) => {
+                        fit = Fit {
+                            value: FitLevel::Text.value() * t,
+                            level: FitLevel::Text,
+                            ..Fit::none()
+                        };
+                    }
+                    None => continue,
+                }
+            }
+            if let Err(why) = check_need(&citizen, need, self.rules.hours_slack, &today) {
+                *excluded.entry(why).or_default() += 1;
+                continue;
+            }
+            let distance_km = geo::haversine_km(home.0, home.1, entry.lat, entry.lon);
+            if distance_km > radius {
+                *excluded.entry(Exclusion::TooFar).or_default() += 1;
+                continue;
+            }
+            let c = &company.record;
+            let municipality = c
+                .address
+                .as_ref()
+                .map(|a| a.municipality_code.as_str())
+                .unwrap_or_default();
+            let offered = need.ordinary_hours.is_some_and(|o| o.offered);
+            if (!options.municipality_codes.is_empty()
+                && !options.municipality_codes.iter().any(|m| m == municipality))
+                || (!options.industry_code_prefixes.is_empty()
+                    && !options
+                        .industry_code_prefixes
+                        .iter()
+                        .any(|p| c.industry_code.starts_with(p.as_str())))
+                || (options.ordinary_hours_only && !offered)
+            {
+                *excluded.entry(Exclusion::Filter).or_default() += 1;
+                continue;
+            }
+            let cap = rule
+                .map(|r| r.cap(u32::try_from(c.employees).unwrap_or(0)))
+                .unwrap_or(u32::MAX);
+            let company_full = i64::from(c.supported_placements) >= i64::from(cap);
+            // Ordinary hours are outside the rule: only a placement that would be internship alone is impossible.
+            if company_full && !offered {
+                *excluded.entry(Exclusion::Reasonableness).or_default() += 1;
+                continue;
+            }
+            let coverage = coverage(&view, &need.competences_required);
+            let hw = need.hours_per_week.unwrap_or_default();
+            let hours_fit = if citizen.available_hours_per_week >= hw.min {
+                1.0
+            } else {
+                1.0 - f64::from(hw.min - citizen.available_hours_per_week) / 10.0
+            };
+            let company_open = relation_open(c, &citizen.municipality_code);
+            let potential = estimate(&PotentialInput::new(
+                need,
+                company_open,
+                citizen.available_hours_per_week,
+                view.had_ordinary_hours,
+            ));
+            let cov = if coverage.1 == 0 {
+                0.5
+            } else {
+                coverage.0 as f64 / coverage.1 as f64
+            };
+            let score = 100.0 * f64::from(fit.value)
+                + 5.0 * f64::from(u8::from(offered))
+                + 2.0 * cov
+                + 1.5 * (1.0 - distance_km / radius.max(0.1))
+                + 1.0 * hours_fit
+                + 0.5 * potential.expected_hours_per_week / 37.0
+                - if company_full { 1.0 } else { 0.0 };
+            scored.push(Scored {
+                entry,
+                fit,
+                score,
+                distance_km,
+                coverage,
+                hours_fit,
+                company_full,
+            });
+        }
+        scored.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.entry.record.need_id.cmp(&b.entry.record.need_id))
+        });
+        scored.truncate(k);
+
+        let excluded_msgs: Vec<ExclusionMsg> = excluded
+            .iter()
+            .map(|(e, n)| ExclusionMsg {
+                reason: e.code().to_string(),
+                count: *n,
+            })
+            .collect();
+        let mut candidates = Vec::with_capacity(scored.len());
+        for (i, s) in scored.iter().enumerate() {
+            let need = &s.entry.record;
+            let company = catalog.company(&need.cvr).map(|c| &c.record);
+            let company_open =
+                company.is_some_and(|c| relation_open(c, &citizen.municipality_code));
+            let potential = estimate(&PotentialInput::new(
+                need,
+                company_open,
+                citizen.available_hours_per_week,
+                view.had_ordinary_hours,
+            ));
+            let explanation = explanation(
+                self.taxonomy,
+                s,
+                &potential,
+                options.explain.then_some(&excluded_msgs[..]),
+            );
+            let offered = need.ordinary_hours.is_some_and(|o| o.offered);
+            let breakdown = ScoreBreakdown {
+                fit_level: s.fit.level.code().to_string(),
+                occupation_fit: f64::from(s.fit.value),
+                competence_coverage: if s.coverage.1 == 0 {
+                    1.0
+                } else {
+                    s.coverage.0 as f64 / s.coverage.1 as f64
+                },
+                distance: 1.0 - s.distance_km / radius.max(0.1),
+                hours_fit: s.hours_fit,
+                paid_hours: if offered { 1.0 } else { 0.0 },
+                reasonableness: if s.company_full { 0.0 } else { 1.0 },
+                matched_goal: s.fit.source.clone(),
+                need_isco_code: s
+                    .fit
+                    .need
+                    .as_ref()
+                    .map(|n| n.isco.clone())
+                    .unwrap_or_default(),
+            };
+            candidates.push(Candidate {
+                rank: i as u32 + 1,
+                cvr: need.cvr.clone(),
+                company_name: company.map(|c| c.name.clone()).unwrap_or_default(),
+                need: Some(need.clone()),
+                distance_km: (s.distance_km * 10.0).round() / 10.0,
+                score: (s.score * 1000.0).round() / 1000.0,
+                breakdown: Some(breakdown),
+                explanation,
+                hours_potential: Some(potential),
+            });
+        }
+        let goal_occupations = view
+            .goals
+            .iter()
+            .flat_map(|g| g.readings.iter().map(move |r| (g, r)))
+            .map(|(g, r)| Occupation {
+                esco_uri: r.esco_uri.clone(),
+                label: r.label.clone(),
+                isco_code: r.isco.clone(),
+                isco_title: self
+                    .taxonomy
+                    .isco_title(&r.isco)
+                    .unwrap_or_default()
+                    .to_string(),
+                score: r.weight,
+                matched: g.text.clone(),
+                kind: format!("{:?}", r.kind).to_lowercase(),
+            })
+            .collect();
+        Ok(MatchCitizenResponse {
+            candidates,
+            excluded: excluded_msgs,
+            goal_occupations,
+        })
+    }
+
+    /// Needs worth scoring: every need in the search box whose occupation groups touch a reading of the
+    /// citizen, plus, for goals the taxonomy could not read, the best BM25 matches of the goal's words.
+    fn retrieve(
+        &self,
+        view: &CitizenView,
+        home: (f64, f64),
+        radius: f64,
+    ) -> Result<(Vec<u64>, std::collections::HashMap<u64, f32>), MatchError> {
+        let f = self.index.fields();
+        let searcher = self.index.searcher();
+        let mut groups = BTreeSet::new();
+        for g in &view.goals {
+            for r in &g.readings {
+                groups.insert(format!("4:{}", r.isco));
+                if let Some(minor) = r.isco.get(..3) {
+                    groups.insert(format!("3:{minor}"));
+                }
+            }
+        }
+        for (_, r) in view.experience.iter().chain(&view.hints) {
+            groups.insert(format!("4:{}", r.isco));
+        }
+        let filters = || -> Vec<(Occur, Box<dyn Query>)> {
+            let mut v: Vec<(Occur, Box<dyn Query>)> = vec![(
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.kind, "need"),
+                    IndexRecordOption::Basic,
+                )),
+            )];
+            v.extend(
+                bbox_clauses(f, home.0, home.1, radius)
+                    .into_iter()
+                    .map(|q| (Occur::Must, q)),
+            );
+            v
+        };
+        let mut ids_out: Vec<u64> = Vec::new();
+        if !groups.is_empty() {
+            let mut clauses = filters();
+            let any: Vec<(Occur, Box<dyn Query>)> = groups
+                .iter()
+                .map(|g| {
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f.isco, g),
+                            IndexRecordOption::Basic,
+                        )) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+            let docs = searcher.search(&BooleanQuery::new(clauses), &DocSetCollector)?;
+            let top: Vec<_> = docs.into_iter().map(|d| (0.0, d)).collect();
+            ids_out.extend(ids(&searcher, f, top)?.into_iter().map(|(_, id)| id));
+        }
+        let mut text_scores = std::collections::HashMap::new();
+        let unread: Vec<&str> = view
+            .goals
+            .iter()
+            .filter(|g| g.readings.is_empty())
+            .map(|g| g.text.as_str())
+            .collect();
+        if !unread.is_empty() {
+            let terms = jobmatch_indexer::highlight::QueryTerms::parse(&unread.join(" "));
+            if !terms.is_empty() {
+                let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for w in &terms.words {
+                    for (field, weight) in
+                        [(f.title, 3.0), (f.competences, 1.0), (f.description, 1.0)]
+                    {
+                        words.extend(word_variants(field, weight, w)?);
+                    }
+                }
+                let mut clauses: Vec<(Occur, Box<dyn Query>)> = filters()
+                    .into_iter()
+                    .map(|(o, q)| (o, Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>))
+                    .collect();
+                clauses.push((Occur::Must, Box::new(BooleanQuery::new(words))));
+                let top = searcher.search(
+                    &BooleanQuery::new(clauses),
+                    &TopDocs::with_limit(300).order_by_score(),
+                )?;
+                let best = top.first().map(|t| t.0).unwrap_or(1.0).max(1e-6);
+                let seen: HashSet<u64> = ids_out.iter().copied().collect();
+                for (score, id) in ids(&searcher, f, top)? {
+                    text_scores.insert(id, score / best);
+                    if !seen.contains(&id) {
+                        ids_out.push(id);
+                    }
+                }
+            }
+        }
+        Ok((ids_out, text_scores))
+    }
+}
+
+fn relation_open(c: &jobmatch_proto::v1::Company, jobcenter: &str) -> bool {
+    c.jobcenter_relations
+        .iter()
+        .any(|r| r.municipality_code == jobcenter && r.open_to_ordinary_hours)
+}
+
+/// (covered, required): a required competence is covered when one of its words shares a stem with what the
+/// citizen wrote (competences, earlier work, goals, CV).
+fn coverage(view: &CitizenView, required: &[String]) -> (usize, usize) {
+    let covered = required
+        .iter()
+        .filter(|comp| {
+            analysis::analyze(comp)
+                .iter()
+                .any(|t| view.stems.contains(&t.stem))
+        })
+        .count();
+    (covered, required.len())
+}

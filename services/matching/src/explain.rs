@@ -1,0 +1,112 @@
+//! The Danish explanation a jobformidler reads next to each candidate.
+
+use jobmatch_proto::v1::{Exclusion, HoursPotential};
+use jobmatch_taxonomy::Taxonomy;
+
+use crate::engine::{FitLevel, Scored};
+
+fn km(x: f64) -> String {
+    format!("{x:.1}").replace('.', ",")
+}
+
+fn exclusion_da(code: &str) -> &'static str {
+    match code {
+        "not_open" => "ikke åbne",
+        "too_far" => "for langt væk",
+        "driving_licence" => "kræver kørekort",
+        "physical_demand" => "for fysisk krævende",
+        "shifts" => "ingen mulige vagter",
+        "min_hours" => "for mange timer",
+        "danish_level" => "kræver bedre dansk",
+        "reasonableness_rule" => "praktikpladser fyldt (rimelighedskravet)",
+        _ => "filtreret fra",
+    }
+}
+
+pub(crate) fn explanation(
+    tax: &Taxonomy,
+    s: &Scored<'_>,
+    potential: &HoursPotential,
+    excluded: Option<&[Exclusion]>,
+) -> String {
+    let need = &s.entry.record;
+    let mut parts = Vec::new();
+    let occ = s.fit.need.as_ref();
+    let isco = occ.map(|o| o.isco.as_str()).unwrap_or_default();
+    let label = occ
+        .map(|o| {
+            if o.label.is_empty() {
+                need.title.clone()
+            } else {
+                o.label.clone()
+            }
+        })
+        .unwrap_or_else(|| need.title.clone());
+    let group = tax.isco_title(isco).unwrap_or_default();
+    let reading = s
+        .fit
+        .reading
+        .as_ref()
+        .map(|r| r.label.as_str())
+        .unwrap_or_default();
+    parts.push(match s.fit.level {
+        FitLevel::ExactGoal => format!("Jobmål '{}' = {label} (ISCO {isco})", s.fit.source),
+        FitLevel::UnitGroup => format!(
+            "Jobmål '{}' ({reading}) i samme faggruppe som {label} (ISCO {isco} {group})",
+            s.fit.source
+        ),
+        FitLevel::MinorGroup => {
+            let minor = isco.get(..3).unwrap_or_default();
+            let minor_title = tax.isco_title(minor).unwrap_or_default();
+            format!(
+                "Beslægtet med jobmål '{}': {label} (ISCO-gruppe {minor} {minor_title})",
+                s.fit.source
+            )
+        }
+        FitLevel::Experience => format!(
+            "Tidligere arbejde '{}' = {label} (ISCO {isco})",
+            s.fit.source
+        ),
+        FitLevel::Competence => format!(
+            "Kompetencen '{}' peger på {group} (ISCO {isco})",
+            s.fit.source
+        ),
+        FitLevel::Text | FitLevel::None => {
+            format!("Ord fra jobmålet findes i opslaget '{}'", need.title)
+        }
+    });
+    parts.push(format!("{} km", km(s.distance_km)));
+    let oh = need.ordinary_hours.unwrap_or_default();
+    parts.push(match (oh.offered, oh.from_start) {
+        (true, true) => format!("løntimer fra start: {} t/uge", oh.hours_per_week),
+        (true, false) => format!("løntimer senere: {} t/uge", oh.hours_per_week),
+        _ => "ingen løntimer tilbudt".to_string(),
+    });
+    parts.push(format!(
+        "forventet {} løntimer/uge ({}-{})",
+        km(potential.expected_hours_per_week),
+        km(potential.low),
+        km(potential.high)
+    ));
+    if s.coverage.1 > 0 {
+        parts.push(format!("kompetencer {}/{}", s.coverage.0, s.coverage.1));
+    }
+    if need.combination_possible {
+        parts.push("kan kombineres med praktik".into());
+    }
+    if need.mentor_available {
+        parts.push("mentor".into());
+    }
+    if s.company_full {
+        parts.push("praktik ikke mulig nu (rimelighedskravet er opbrugt) - kun løntimer".into());
+    }
+    if let Some(ex) = excluded.filter(|e| !e.is_empty()) {
+        let total: u64 = ex.iter().map(|e| e.count).sum();
+        let detail: Vec<String> = ex
+            .iter()
+            .map(|e| format!("{} {}", e.count, exclusion_da(&e.reason)))
+            .collect();
+        parts.push(format!("{total} opslag udelukket: {}", detail.join(", ")));
+    }
+    parts.join("; ")
+}

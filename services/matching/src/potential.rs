@@ -1,0 +1,239 @@
+//! Ordinary-hours potential: the paid ordinary hours a week a placement can be expected to give in its first
+//! months. The model is deliberately simple and monotone, so a jobformidler can follow every step:
+//!
+//! 1. Basis: the paid hours the need offers (its `ordinary_hours.hours_per_week`, or its minimum hours when it
+//!    offers paid hours without a number), capped by the hours the citizen is available. A need that offers no
+//!    paid hours has a basis only when the company is open to ordinary hours for this jobcenter and the need
+//!    can be combined with an internship: then a quarter of the hours the two can share.
+//! 2. Timing: paid hours from the start count in full; paid hours that come later count 60 % in the first
+//!    months.
+//! 3. Likelihood that the hours materialise: 0.55, +0.30 when the citizen has had ordinary hours before (the
+//!    'Flere skal med' evaluation's strongest predictor), +0.10 when the company is open to ordinary hours,
+//!    +0.05 when a mentor is available; at most 1.
+//!
+//! expected = basis x timing x likelihood; low = basis x timing x (likelihood - 0.3); high = basis x timing.
+//! Every step is non-decreasing in offered hours, available hours, from-start, earlier hours, openness and
+//! mentor, and the range always holds the expectation.
+
+use jobmatch_proto::v1::{HoursPotential, Need};
+
+/// What the model reads; kept apart from the records so the monotonicity tests can vary one input at a time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PotentialInput {
+    pub offered: bool,
+    pub from_start: bool,
+    pub offered_hours: i32,
+    pub need_min_hours: i32,
+    pub need_max_hours: i32,
+    pub combination_possible: bool,
+    pub mentor_available: bool,
+    pub company_open_to_ordinary_hours: bool,
+    pub citizen_available_hours: i32,
+    pub citizen_had_ordinary_hours: bool,
+}
+
+impl PotentialInput {
+    pub fn new(need: &Need, company_open: bool, available: i32, had_hours: bool) -> Self {
+        let oh = need.ordinary_hours.unwrap_or_default();
+        let hw = need.hours_per_week.unwrap_or_default();
+        PotentialInput {
+            offered: oh.offered,
+            from_start: oh.from_start,
+            offered_hours: oh.hours_per_week,
+            need_min_hours: hw.min,
+            need_max_hours: hw.max,
+            combination_possible: need.combination_possible,
+            mentor_available: need.mentor_available,
+            company_open_to_ordinary_hours: company_open,
+            citizen_available_hours: available,
+            citizen_had_ordinary_hours: had_hours,
+        }
+    }
+}
+
+fn one_decimal(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+fn hours(x: f64) -> String {
+    format!("{x:.1}").replace('.', ",")
+}
+
+pub fn estimate(p: &PotentialInput) -> HoursPotential {
+    let available = f64::from(p.citizen_available_hours.clamp(0, 37));
+    let mut reasons = Vec::new();
+    let basis = if p.offered {
+        let offered = if p.offered_hours > 0 {
+            p.offered_hours
+        } else {
+            p.need_min_hours
+        };
+        let offered = f64::from(offered.clamp(0, 37));
+        reasons.push(format!("tilbyder {} løntimer/uge", hours(offered)));
+        if offered > available {
+            reasons.push(format!(
+                "begrænset af borgerens {} timer/uge",
+                hours(available)
+            ));
+        }
+        offered.min(available)
+    } else if p.company_open_to_ordinary_hours && p.combination_possible {
+        let shared = f64::from(p.need_max_hours.clamp(0, 37)).min(available);
+        reasons.push("ingen løntimer i opslaget, men virksomheden er åben for løntimer og praktik kan kombineres".into());
+        shared * 0.25
+    } else {
+        reasons.push("ingen løntimer tilbudt".into());
+        0.0
+    };
+    let timing = if !p.offered || p.from_start {
+        if p.offered {
+            reasons.push("løntimer fra start".into());
+        }
+        1.0
+    } else {
+        reasons.push("løntimer først senere (60 % de første måneder)".into());
+        0.6
+    };
+    let mut likelihood: f64 = 0.55;
+    if p.citizen_had_ordinary_hours {
+        likelihood += 0.30;
+        reasons.push("borgeren har haft løntimer før (stærkeste forudsigelse)".into());
+    }
+    if p.company_open_to_ordinary_hours {
+        likelihood += 0.10;
+        reasons.push("virksomheden er åben for løntimer".into());
+    }
+    if p.mentor_available {
+        likelihood += 0.05;
+        reasons.push("mentor til rådighed".into());
+    }
+    if p.combination_possible && p.offered {
+        reasons.push("kan kombineres med virksomhedspraktik".into());
+    }
+    let likelihood = likelihood.min(1.0);
+    let span = basis * timing;
+    let expected = one_decimal(span * likelihood).clamp(0.0, 37.0);
+    HoursPotential {
+        expected_hours_per_week: expected,
+        low: one_decimal(span * (likelihood - 0.3).max(0.0)).min(expected),
+        high: one_decimal(span).max(expected),
+        reasons,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> PotentialInput {
+        PotentialInput {
+            offered: true,
+            from_start: false,
+            offered_hours: 10,
+            need_min_hours: 8,
+            need_max_hours: 25,
+            combination_possible: true,
+            mentor_available: false,
+            company_open_to_ordinary_hours: false,
+            citizen_available_hours: 20,
+            citizen_had_ordinary_hours: false,
+        }
+    }
+
+    fn e(p: PotentialInput) -> f64 {
+        estimate(&p).expected_hours_per_week
+    }
+
+    #[test]
+    fn monotone_in_each_input() {
+        let b = base();
+        assert!(
+            e(PotentialInput {
+                offered_hours: 15,
+                ..b
+            }) > e(b)
+        );
+        assert!(
+            e(PotentialInput {
+                from_start: true,
+                ..b
+            }) > e(b)
+        );
+        assert!(
+            e(PotentialInput {
+                citizen_had_ordinary_hours: true,
+                ..b
+            }) > e(b)
+        );
+        assert!(
+            e(PotentialInput {
+                company_open_to_ordinary_hours: true,
+                ..b
+            }) > e(b)
+        );
+        assert!(
+            e(PotentialInput {
+                mentor_available: true,
+                ..b
+            }) > e(b)
+        );
+        assert!(
+            e(PotentialInput {
+                offered: false,
+                ..b
+            }) < e(b)
+        );
+        assert!(
+            e(PotentialInput {
+                citizen_available_hours: 5,
+                ..b
+            }) < e(b)
+        );
+        for hours in 0..=37 {
+            let lo = e(PotentialInput {
+                offered_hours: hours,
+                ..b
+            });
+            let hi = e(PotentialInput {
+                offered_hours: hours + 1,
+                ..b
+            });
+            assert!(hi >= lo, "offered {hours}");
+            let lo = e(PotentialInput {
+                citizen_available_hours: hours,
+                ..b
+            });
+            let hi = e(PotentialInput {
+                citizen_available_hours: hours + 1,
+                ..b
+            });
+            assert!(hi >= lo, "available {hours}");
+        }
+    }
+
+    #[test]
+    fn range_holds_expectation_and_stays_in_bounds() {
+        for offered in [false, true] {
+            for from_start in [false, true] {
+                for had in [false, true] {
+                    for hours in [0, 5, 37, 40] {
+                        let p = PotentialInput {
+                            offered,
+                            from_start,
+                            offered_hours: hours,
+                            citizen_had_ordinary_hours: had,
+                            ..base()
+                        };
+                        let h = estimate(&p);
+                        assert!(
+                            h.low <= h.expected_hours_per_week
+                                && h.expected_hours_per_week <= h.high
+                        );
+                        assert!((0.0..=37.0).contains(&h.expected_hours_per_week));
+                        assert!(!h.reasons.is_empty());
+                    }
+                }
+            }
+        }
+    }
+}

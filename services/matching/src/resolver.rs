@@ -1,0 +1,83 @@
+//! Resolves a need to occupations with the ESCO/ISCO taxonomy: given codes are trusted (the title only picks
+//! the ESCO occupation inside the coded group), otherwise the title is normalised. Titles repeat a lot across
+//! needs, so results are cached by (title, codes).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use jobmatch_indexer::{NeedOccupation, OccupationResolver};
+use jobmatch_proto::v1::Need;
+use jobmatch_taxonomy::Taxonomy;
+
+use crate::profile::coded_reading;
+
+pub struct TaxonomyResolver {
+    taxonomy: &'static Taxonomy,
+    cache: Mutex<HashMap<(String, Vec<String>), Vec<NeedOccupation>>>,
+}
+
+impl TaxonomyResolver {
+    pub fn new(taxonomy: &'static Taxonomy) -> Self {
+        TaxonomyResolver {
+            taxonomy,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn compute(&self, title: &str, codes: &[String]) -> Vec<NeedOccupation> {
+        let mut out: Vec<NeedOccupation> = Vec::new();
+        for code in codes {
+            if let Some(r) = coded_reading(self.taxonomy, code, title)
+                && !out
+                    .iter()
+                    .any(|o| o.isco == r.isco && o.esco_uri == r.esco_uri)
+            {
+                out.push(NeedOccupation {
+                    isco: r.isco,
+                    esco_uri: r.esco_uri,
+                    label: r.label,
+                    confidence: 1.0,
+                    from_code: true,
+                });
+            }
+        }
+        if out.is_empty() {
+            let matches = self.taxonomy.normalize(title, 4);
+            let top = matches.first().map(|m| m.score).unwrap_or(0.0);
+            for m in matches
+                .into_iter()
+                .filter(|m| top > 0.0 && m.score >= top * 0.6)
+                .take(3)
+            {
+                out.push(NeedOccupation {
+                    confidence: m.score / top,
+                    isco: m.isco_code,
+                    esco_uri: m.esco_uri,
+                    label: m.label,
+                    from_code: false,
+                });
+            }
+        }
+        out
+    }
+}
+
+impl OccupationResolver for TaxonomyResolver {
+    fn resolve(&self, need: &Need) -> Vec<NeedOccupation> {
+        let key = (need.title.clone(), need.occupation_codes.clone());
+        if let Ok(cache) = self.cache.lock()
+            && let Some(hit) = cache.get(&key)
+        {
+            return hit.clone();
+        }
+        let value = self.compute(&need.title, &need.occupation_codes);
+        if let Ok(mut cache) = self.cache.lock() {
+            // Bounded: a flood of unique titles must not grow memory without limit.
+            if cache.len() > 200_000 {
+                cache.clear();
+            }
+            cache.insert(key, value.clone());
+        }
+        value
+    }
+}

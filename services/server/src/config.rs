@@ -1,0 +1,135 @@
+//! Configuration: one typed struct, read from defaults, then a TOML file, then `JOBMATCH_*` environment
+//! variables (nested keys with `__`, e.g. `JOBMATCH_RULES__HOURS_SLACK=4`), then command-line flags. Every key
+//! is listed in the README's configuration table, which a test checks against this struct.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use jobmatch_matching::MatchRules;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address the gRPC server listens on.
+    pub listen: SocketAddr,
+    /// Where the Tantivy index lives (the embedded default store).
+    pub data_dir: PathBuf,
+    /// Load the generated Danish demo data set when the index is empty.
+    pub demo_data: bool,
+    /// Memory budget of the index writer, in MB.
+    pub writer_memory_mb: usize,
+    /// Upper bound for any request; a shorter client deadline (grpc-timeout) wins.
+    pub request_timeout_ms: u64,
+    /// Threads that run searches and matches off the async runtime (0 = one per core).
+    pub search_threads: usize,
+    /// Log output: text or json.
+    pub log_format: LogFormat,
+    /// tracing filter directive, e.g. "info" or "jobmatch=debug".
+    pub log_filter: String,
+    /// Matching rules with their dated Danish parameters.
+    pub rules: MatchRules,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            data_dir: PathBuf::from(".jobmatch-data"),
+            demo_data: true,
+            writer_memory_mb: 64,
+            request_timeout_ms: 10_000,
+            search_threads: 0,
+            log_format: LogFormat::Text,
+            log_filter: "info".into(),
+            rules: MatchRules::default(),
+        }
+    }
+}
+
+/// Keys given as flags; only the ones present override.
+#[derive(Debug, Default, Serialize)]
+pub struct FlagOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demo_data: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Figment(#[from] Box<figment::Error>),
+    #[error("configuration: {field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>, flags: FlagOverrides) -> Result<Config, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            fig = fig.merge(Toml::file_exact(path));
+        }
+        let config: Config = fig
+            .merge(Env::prefixed("JOBMATCH_").split("__"))
+            .merge(Serialized::defaults(flags))
+            .extract()
+            .map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.writer_memory_mb < 15 {
+            return Err(ConfigError::Invalid {
+                field: "writer_memory_mb",
+                reason: "must be at least 15".into(),
+            });
+        }
+        if self.request_timeout_ms == 0 {
+            return Err(ConfigError::Invalid {
+                field: "request_timeout_ms",
+                reason: "must be > 0".into(),
+            });
+        }
+        if self.rules.reasonableness.is_empty() {
+            return Err(ConfigError::Invalid {
+                field: "rules.reasonableness",
+                reason: "needs at least one rule".into(),
+            });
+        }
+        if self.rules.max_k == 0
+            || self.rules.default_k == 0
+            || self.rules.default_k > self.rules.max_k
+        {
+            return Err(ConfigError::Invalid {
+                field: "rules.default_k",
+                reason: "must be 1..=max_k".into(),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn threads(&self) -> usize {
+        if self.search_threads > 0 {
+            self.search_threads
+        } else {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        }
+    }
+}

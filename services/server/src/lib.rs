@@ -1,0 +1,14 @@
+//! The jobmatch server: configuration, the gRPC adapters and the commands of the `jobmatch` binary.
+
+pub mod app;
+pub mod commands;
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod grpc;
+pub mod pool;
+pub mod server;
+pub mod telemetry;
+
+pub use app::App;
+pub use config::Config;
