@@ -18,6 +18,9 @@ pub struct NeedOccupation {
     /// 1.0 for a given code; the normaliser's confidence for a title.
     pub confidence: f32,
     pub from_code: bool,
+    /// The title matched an ESCO label (not only a group through colloquial words), so `esco_uri` names the
+    /// occupation itself rather than a representative of its group.
+    pub precise: bool,
 }
 
 #[derive(Debug, Clone)]

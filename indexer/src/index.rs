@@ -36,6 +36,7 @@ impl OccupationResolver for CodesOnly {
                 label: String::new(),
                 confidence: 1.0,
                 from_code: true,
+                precise: false,
             })
             .collect()
     }

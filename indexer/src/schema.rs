@@ -50,7 +50,7 @@ impl Fields {
         let fields = Fields {
             id: b.add_u64_field("id", FAST | INDEXED | STORED),
             key: b.add_text_field("key", STRING),
-            kind: b.add_text_field("kind", STRING),
+            kind: b.add_text_field("kind", STRING | STORED),
             cvr: b.add_text_field("cvr", STRING),
             record: b.add_bytes_field("record", STORED),
             name: b.add_text_field("name", text(true)),

@@ -8,7 +8,6 @@ use std::hash::{Hash, Hasher};
 use std::ops::Bound;
 
 use jobmatch_proto::v1::Company;
-use tantivy::collector::TopDocs;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery,
     RegexQuery, TermQuery,
@@ -133,7 +132,12 @@ pub fn search_companies(index: &JobIndex, q: &CompanyQuery) -> Result<SearchResu
         {
             continue;
         }
-        let open = catalog.open_needs(entry, &today).count() as u32;
+        // Counting open needs walks the company's needs: only done here when a filter asks for it.
+        let open = if q.has_open_needs.is_some() {
+            catalog.open_needs(entry, &today).count() as u32
+        } else {
+            u32::MAX
+        };
         if !passes_catalog_filters(entry, open, q) {
             continue;
         }
@@ -147,7 +151,12 @@ pub fn search_companies(index: &JobIndex, q: &CompanyQuery) -> Result<SearchResu
     let hits = page
         .into_iter()
         .map(|(entry, score, distance, open)| {
-            hit(&catalog, entry, *score, *distance, *open, &terms, &today, q)
+            let open = if *open == u32::MAX {
+                catalog.open_needs(entry, &today).count() as u32
+            } else {
+                *open
+            };
+            hit(&catalog, entry, *score, *distance, open, &terms, &today, q)
         })
         .collect();
     Ok(SearchResult {
@@ -196,9 +205,12 @@ fn run(
         clauses.push((Occur::Must, Box::new(BooleanQuery::new(words))));
     }
     let query = BooleanQuery::new(clauses);
-    let limit = (searcher.num_docs() as usize).max(1);
-    let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
-    ids(searcher, fields, top)
+    Ok(searcher.search(
+        &query,
+        &AllIds {
+            scoring: !terms.is_empty(),
+        },
+    )?)
 }
 
 /// The ways one query word can match a field: its stem (BM25), the start of a compound, or a typo.
@@ -393,19 +405,19 @@ fn sort_rows(rows: &mut [Row<'_>], q: &CompanyQuery) {
 }
 
 fn facets(rows: &[Row<'_>]) -> Vec<(String, Vec<FacetCount>)> {
-    let mut sections: BTreeMap<String, u64> = BTreeMap::new();
-    let mut municipalities: BTreeMap<String, u64> = BTreeMap::new();
+    let mut sections: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut municipalities: BTreeMap<&str, u64> = BTreeMap::new();
     let mut sizes: BTreeMap<&'static str, u64> = BTreeMap::new();
     for (entry, ..) in rows {
         let c = &entry.record;
         let section = jobmatch_refdata::db07_section(&c.industry_code)
-            .map(|s| s.section.clone())
+            .map(|s| s.section.as_str())
             .unwrap_or_default();
         *sections.entry(section).or_default() += 1;
         let m = c
             .address
             .as_ref()
-            .map(|a| a.municipality_code.clone())
+            .map(|a| a.municipality_code.as_str())
             .unwrap_or_default();
         *municipalities.entry(m).or_default() += 1;
         *sizes.entry(size_band(c.employees)).or_default() += 1;
@@ -417,11 +429,11 @@ fn facets(rows: &[Row<'_>]) -> Vec<(String, Vec<FacetCount>)> {
     let sections = sections
         .into_iter()
         .map(|(value, count)| {
-            let label = jobmatch_refdata::industry(&value)
+            let label = jobmatch_refdata::industry(value)
                 .map(|i| i.title.clone())
                 .unwrap_or_default();
             FacetCount {
-                value,
+                value: value.to_string(),
                 label,
                 count,
             }
@@ -430,11 +442,11 @@ fn facets(rows: &[Row<'_>]) -> Vec<(String, Vec<FacetCount>)> {
     let municipalities = municipalities
         .into_iter()
         .map(|(value, count)| {
-            let label = jobmatch_refdata::municipality(&value)
+            let label = jobmatch_refdata::municipality(value)
                 .map(|m| m.name.clone())
                 .unwrap_or_default();
             FacetCount {
-                value,
+                value: value.to_string(),
                 label,
                 count,
             }
@@ -504,5 +516,55 @@ fn hit(
         open_needs,
         industry_section,
         highlights,
+    }
+}
+
+/// Collects every matching document as (score, catalog id), reading ids from the `id` fast field as it goes:
+/// search and matching need all hits (exact totals, facets, post-filters), and a top-k heap sized to the
+/// whole index would cost more than this flat list.
+pub struct AllIds {
+    pub scoring: bool,
+}
+
+pub struct AllIdsSegment {
+    ids: tantivy::columnar::Column<u64>,
+    out: Vec<(Score, u64)>,
+}
+
+impl tantivy::collector::Collector for AllIds {
+    type Fruit = Vec<(Score, u64)>;
+    type Child = AllIdsSegment;
+
+    fn for_segment(
+        &self,
+        _: tantivy::SegmentOrdinal,
+        reader: &tantivy::SegmentReader,
+    ) -> tantivy::Result<AllIdsSegment> {
+        Ok(AllIdsSegment {
+            ids: reader.fast_fields().u64("id")?,
+            out: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.scoring
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<(Score, u64)>>) -> tantivy::Result<Self::Fruit> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl tantivy::collector::SegmentCollector for AllIdsSegment {
+    type Fruit = Vec<(Score, u64)>;
+
+    fn collect(&mut self, doc: tantivy::DocId, score: Score) {
+        if let Some(id) = self.ids.first(doc) {
+            self.out.push((score, id));
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.out
     }
 }

@@ -1,7 +1,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 
-use jobmatch_indexer::search::{bbox_clauses, ids, word_variants};
+use jobmatch_indexer::search::{AllIds, bbox_clauses, ids, word_variants};
 use jobmatch_indexer::{JobIndex, NeedEntry, NeedOccupation, analysis, date, geo, validate};
 use jobmatch_proto::v1::{
     Candidate, CitizenProfile, Exclusion as ExclusionMsg, MatchCitizenResponse, MatchOptions,
@@ -9,13 +9,13 @@ use jobmatch_proto::v1::{
 };
 use jobmatch_taxonomy::Taxonomy;
 use tantivy::Term;
-use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 
 use crate::conditions::{Exclusion, check_need};
 use crate::explain::explanation;
-use crate::potential::{PotentialInput, estimate};
+use crate::potential::{PotentialInput, estimate, expected_hours};
 use crate::profile::{CitizenView, Reading, interpret};
 use crate::{MatchError, MatchRules};
 
@@ -28,8 +28,10 @@ pub enum FitLevel {
     Text,
     Competence,
     MinorGroup,
+    ExperienceGroup,
     Experience,
     UnitGroup,
+    LikelyGoal,
     ExactGoal,
 }
 
@@ -39,8 +41,10 @@ impl FitLevel {
     pub fn value(self) -> f32 {
         match self {
             FitLevel::ExactGoal => 1.0,
+            FitLevel::LikelyGoal => 0.9,
             FitLevel::UnitGroup => 0.8,
             FitLevel::Experience => 0.68,
+            FitLevel::ExperienceGroup => 0.3,
             FitLevel::MinorGroup => 0.45,
             FitLevel::Competence => 0.38,
             FitLevel::Text => 0.2,
@@ -51,8 +55,10 @@ impl FitLevel {
     pub fn code(self) -> &'static str {
         match self {
             FitLevel::ExactGoal => "exact_goal",
+            FitLevel::LikelyGoal => "likely_goal",
             FitLevel::UnitGroup => "unit_group",
             FitLevel::Experience => "experience",
+            FitLevel::ExperienceGroup => "experience_group",
             FitLevel::MinorGroup => "minor_group",
             FitLevel::Competence => "competence",
             FitLevel::Text => "text",
@@ -62,21 +68,21 @@ impl FitLevel {
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct Fit {
+pub(crate) struct Fit<'a> {
     pub value: f32,
     pub level: FitLevel,
     /// The goal text, earlier job title or competence that carries the fit.
-    pub source: String,
-    pub reading: Option<Reading>,
-    pub need: Option<NeedOccupation>,
+    pub source: &'a str,
+    pub reading: Option<&'a Reading>,
+    pub need: Option<&'a NeedOccupation>,
 }
 
-impl Fit {
-    fn none() -> Fit {
+impl Fit<'_> {
+    fn none() -> Self {
         Fit {
             value: 0.0,
             level: FitLevel::None,
-            source: String::new(),
+            source: "",
             reading: None,
             need: None,
         }
@@ -86,6 +92,10 @@ impl Fit {
 fn level_between(r: &Reading, n: &NeedOccupation) -> FitLevel {
     if !r.esco_uri.is_empty() && r.esco_uri == n.esco_uri {
         FitLevel::ExactGoal
+    } else if r.isco == n.isco && !(r.precise && n.precise) {
+        // One side only names the group: the same occupation is the likely reading, as entry-level unit groups
+        // are dominated by one occupation.
+        FitLevel::LikelyGoal
     } else if r.isco == n.isco {
         FitLevel::UnitGroup
     } else if r.isco.get(..3).is_some_and(|m| n.isco.starts_with(m)) {
@@ -95,17 +105,17 @@ fn level_between(r: &Reading, n: &NeedOccupation) -> FitLevel {
     }
 }
 
-pub(crate) fn fit(view: &CitizenView, occupations: &[NeedOccupation]) -> Fit {
+pub(crate) fn fit<'a>(view: &'a CitizenView, occupations: &'a [NeedOccupation]) -> Fit<'a> {
     let mut best = Fit::none();
     let mut consider =
-        |value: f32, level: FitLevel, source: &str, r: &Reading, n: &NeedOccupation| {
+        |value: f32, level: FitLevel, source: &'a str, r: &'a Reading, n: &'a NeedOccupation| {
             if value > best.value {
                 best = Fit {
                     value,
                     level,
-                    source: source.to_string(),
-                    reading: Some(r.clone()),
-                    need: Some(n.clone()),
+                    source,
+                    reading: Some(r),
+                    need: Some(n),
                 };
             }
         };
@@ -125,18 +135,12 @@ pub(crate) fn fit(view: &CitizenView, occupations: &[NeedOccupation]) -> Fit {
             }
         }
         for (title, r) in &view.experience {
-            if matches!(
-                level_between(r, n),
-                FitLevel::ExactGoal | FitLevel::UnitGroup
-            ) {
-                consider(
-                    FitLevel::Experience.value() * n.confidence,
-                    FitLevel::Experience,
-                    title,
-                    r,
-                    n,
-                );
-            }
+            let level = match level_between(r, n) {
+                FitLevel::ExactGoal | FitLevel::LikelyGoal => FitLevel::Experience,
+                FitLevel::UnitGroup => FitLevel::ExperienceGroup,
+                _ => continue,
+            };
+            consider(level.value() * r.weight * n.confidence, level, title, r, n);
         }
         for (comp, r) in &view.hints {
             if r.isco == n.isco {
@@ -161,13 +165,16 @@ pub struct Matcher {
 
 pub(crate) struct Scored<'a> {
     pub entry: &'a NeedEntry,
-    pub fit: Fit,
+    pub fit: Fit<'a>,
     pub score: f64,
     pub distance_km: f64,
     pub coverage: (usize, usize),
     pub hours_fit: f64,
     pub company_full: bool,
 }
+
+/// The most the secondary terms of a score (paid hours, coverage, distance, hours fit, expected hours) add.
+const SECONDARY_MAX: f64 = 10.0;
 
 impl Matcher {
     pub fn new(index: Arc<JobIndex>, taxonomy: &'static Taxonomy, rules: MatchRules) -> Self {
@@ -225,7 +232,8 @@ impl Matcher {
         let (candidate_ids, text_scores) = self.retrieve(&view, home, radius)?;
         let catalog = self.index.catalog()?;
         let mut excluded: BTreeMap<Exclusion, u64> = BTreeMap::new();
-        let mut scored: Vec<Scored<'_>> = Vec::new();
+        // Phase 1: fit and hard conditions for every retrieved need.
+        let mut passing: Vec<(&NeedEntry, Fit<'_>, f64, bool)> = Vec::new();
         for id in candidate_ids {
             let Some(entry) = catalog.need_by_id(id) else {
                 continue;
@@ -242,7 +250,7 @@ impl Matcher {
                             value: FitLevel::Text.value() * t,
                             level: FitLevel::Text,
                             ..Fit::none()
-                        };
+                        }
                     }
                     None => continue,
                 }
@@ -284,6 +292,27 @@ impl Matcher {
                 *excluded.entry(Exclusion::Reasonableness).or_default() += 1;
                 continue;
             }
+            passing.push((entry, fit, distance_km, company_full));
+        }
+        // Phase 2: the secondary terms add at most SECONDARY_MAX points, so only needs whose fit comes within
+        // that of the k-th best fit can reach the top k; the rest are not scored in full.
+        let mut fits: Vec<f32> = passing.iter().map(|p| p.1.value).collect();
+        let threshold = if fits.len() > k {
+            let (_, kth, _) = fits.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+            f64::from(*kth) * 100.0 - SECONDARY_MAX
+        } else {
+            f64::NEG_INFINITY
+        };
+        let mut scored: Vec<Scored<'_>> = Vec::new();
+        for (entry, fit, distance_km, company_full) in passing {
+            if f64::from(fit.value) * 100.0 < threshold {
+                continue;
+            }
+            let need = &entry.record;
+            let company_open = catalog
+                .company(&need.cvr)
+                .is_some_and(|c| relation_open(&c.record, &citizen.municipality_code));
+            let offered = need.ordinary_hours.is_some_and(|o| o.offered);
             let coverage = coverage(&view, &need.competences_required);
             let hw = need.hours_per_week.unwrap_or_default();
             let hours_fit = if citizen.available_hours_per_week >= hw.min {
@@ -291,8 +320,7 @@ impl Matcher {
             } else {
                 1.0 - f64::from(hw.min - citizen.available_hours_per_week) / 10.0
             };
-            let company_open = relation_open(c, &citizen.municipality_code);
-            let potential = estimate(&PotentialInput::new(
+            let expected = expected_hours(&PotentialInput::new(
                 need,
                 company_open,
                 citizen.available_hours_per_week,
@@ -308,7 +336,7 @@ impl Matcher {
                 + 2.0 * cov
                 + 1.5 * (1.0 - distance_km / radius.max(0.1))
                 + 1.0 * hours_fit
-                + 0.5 * potential.expected_hours_per_week / 37.0
+                + 0.5 * expected / 37.0
                 - if company_full { 1.0 } else { 0.0 };
             scored.push(Scored {
                 entry,
@@ -365,7 +393,7 @@ impl Matcher {
                 hours_fit: s.hours_fit,
                 paid_hours: if offered { 1.0 } else { 0.0 },
                 reasonableness: if s.company_full { 0.0 } else { 1.0 },
-                matched_goal: s.fit.source.clone(),
+                matched_goal: s.fit.source.to_string(),
                 need_isco_code: s
                     .fit
                     .need
@@ -463,9 +491,8 @@ impl Matcher {
                 })
                 .collect();
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
-            let docs = searcher.search(&BooleanQuery::new(clauses), &DocSetCollector)?;
-            let top: Vec<_> = docs.into_iter().map(|d| (0.0, d)).collect();
-            ids_out.extend(ids(&searcher, f, top)?.into_iter().map(|(_, id)| id));
+            let docs = searcher.search(&BooleanQuery::new(clauses), &AllIds { scoring: false })?;
+            ids_out.extend(docs.into_iter().map(|(_, id)| id));
         }
         let mut text_scores = std::collections::HashMap::new();
         let unread: Vec<&str> = view

@@ -51,6 +51,13 @@ pub(crate) fn explanation(
         .unwrap_or_default();
     parts.push(match s.fit.level {
         FitLevel::ExactGoal => format!("Jobmål '{}' = {label} (ISCO {isco})", s.fit.source),
+        FitLevel::LikelyGoal => {
+            format!("Jobmål '{}' ~ {label} (ISCO {isco} {group})", s.fit.source)
+        }
+        FitLevel::ExperienceGroup => format!(
+            "Tidligere arbejde '{}' i samme faggruppe som {label} (ISCO {isco} {group})",
+            s.fit.source
+        ),
         FitLevel::UnitGroup => format!(
             "Jobmål '{}' ({reading}) i samme faggruppe som {label} (ISCO {isco} {group})",
             s.fit.source

@@ -1,8 +1,8 @@
 //! Ordinary-hours potential: the paid ordinary hours a week a placement can be expected to give in its first
 //! months. The model is deliberately simple and monotone, so a jobformidler can follow every step:
 //!
-//! 1. Basis: the paid hours the need offers (its `ordinary_hours.hours_per_week`, or its minimum hours when it
-//!    offers paid hours without a number), capped by the hours the citizen is available. A need that offers no
+//! 1. Basis: the paid hours the need offers (its `ordinary_hours.hours_per_week`; offered without a number
+//!    counts as zero), capped by the hours the citizen is available. A need that offers no
 //!    paid hours has a basis only when the company is open to ordinary hours for this jobcenter and the need
 //!    can be combined with an internship: then a quarter of the hours the two can share.
 //! 2. Timing: paid hours from the start count in full; paid hours that come later count 60 % in the first
@@ -59,17 +59,45 @@ fn hours(x: f64) -> String {
     format!("{x:.1}").replace('.', ",")
 }
 
+/// The expectation alone, without the reasons: what ranking needs for every candidate.
+pub fn expected_hours(p: &PotentialInput) -> f64 {
+    let available = f64::from(p.citizen_available_hours.clamp(0, 37));
+    let basis = if p.offered {
+        // Offered without a number counts as zero hours: guessing one would break monotonicity in the offer.
+        f64::from(p.offered_hours.clamp(0, 37)).min(available)
+    } else if p.company_open_to_ordinary_hours && p.combination_possible {
+        f64::from(p.need_max_hours.clamp(0, 37)).min(available) * 0.25
+    } else {
+        0.0
+    };
+    let timing = if !p.offered || p.from_start { 1.0 } else { 0.6 };
+    one_decimal(basis * timing * likelihood(p)).clamp(0.0, 37.0)
+}
+
+fn likelihood(p: &PotentialInput) -> f64 {
+    let mut l: f64 = 0.55;
+    if p.citizen_had_ordinary_hours {
+        l += 0.30;
+    }
+    if p.company_open_to_ordinary_hours {
+        l += 0.10;
+    }
+    if p.mentor_available {
+        l += 0.05;
+    }
+    l.min(1.0)
+}
+
 pub fn estimate(p: &PotentialInput) -> HoursPotential {
     let available = f64::from(p.citizen_available_hours.clamp(0, 37));
     let mut reasons = Vec::new();
     let basis = if p.offered {
-        let offered = if p.offered_hours > 0 {
-            p.offered_hours
+        let offered = f64::from(p.offered_hours.clamp(0, 37));
+        if p.offered_hours > 0 {
+            reasons.push(format!("tilbyder {} løntimer/uge", hours(offered)));
         } else {
-            p.need_min_hours
-        };
-        let offered = f64::from(offered.clamp(0, 37));
-        reasons.push(format!("tilbyder {} løntimer/uge", hours(offered)));
+            reasons.push("løntimer tilbudt, men antallet er ikke oplyst".into());
+        }
         if offered > available {
             reasons.push(format!(
                 "begrænset af borgerens {} timer/uge",
@@ -78,41 +106,35 @@ pub fn estimate(p: &PotentialInput) -> HoursPotential {
         }
         offered.min(available)
     } else if p.company_open_to_ordinary_hours && p.combination_possible {
-        let shared = f64::from(p.need_max_hours.clamp(0, 37)).min(available);
         reasons.push("ingen løntimer i opslaget, men virksomheden er åben for løntimer og praktik kan kombineres".into());
-        shared * 0.25
+        f64::from(p.need_max_hours.clamp(0, 37)).min(available) * 0.25
     } else {
         reasons.push("ingen løntimer tilbudt".into());
         0.0
     };
-    let timing = if !p.offered || p.from_start {
-        if p.offered {
-            reasons.push("løntimer fra start".into());
-        }
-        1.0
-    } else {
-        reasons.push("løntimer først senere (60 % de første måneder)".into());
-        0.6
-    };
-    let mut likelihood: f64 = 0.55;
+    let timing = if !p.offered || p.from_start { 1.0 } else { 0.6 };
+    if p.offered {
+        reasons.push(if p.from_start {
+            "løntimer fra start".into()
+        } else {
+            "løntimer først senere (60 % de første måneder)".to_string()
+        });
+    }
     if p.citizen_had_ordinary_hours {
-        likelihood += 0.30;
         reasons.push("borgeren har haft løntimer før (stærkeste forudsigelse)".into());
     }
     if p.company_open_to_ordinary_hours {
-        likelihood += 0.10;
         reasons.push("virksomheden er åben for løntimer".into());
     }
     if p.mentor_available {
-        likelihood += 0.05;
         reasons.push("mentor til rådighed".into());
     }
     if p.combination_possible && p.offered {
         reasons.push("kan kombineres med virksomhedspraktik".into());
     }
-    let likelihood = likelihood.min(1.0);
+    let likelihood = likelihood(p);
     let span = basis * timing;
-    let expected = one_decimal(span * likelihood).clamp(0.0, 37.0);
+    let expected = expected_hours(p);
     HoursPotential {
         expected_hours_per_week: expected,
         low: one_decimal(span * (likelihood - 0.3).max(0.0)).min(expected),

@@ -18,6 +18,23 @@ pub struct Reading {
     /// Relative confidence among the readings of the same text (the best is 1.0).
     pub weight: f32,
     pub kind: jobmatch_taxonomy::MatchKind,
+    /// Matched an ESCO label itself, so `esco_uri` is the occupation meant and not a stand-in for its group.
+    pub precise: bool,
+}
+
+/// Whether a match names the occupation itself: an ESCO label or a compound of one, not colloquial words
+/// that only point to a group.
+pub fn is_precise(kind: jobmatch_taxonomy::MatchKind) -> bool {
+    matches!(
+        kind,
+        jobmatch_taxonomy::MatchKind::ExactLabel | jobmatch_taxonomy::MatchKind::Compound
+    )
+}
+
+/// Relative confidence of a lower-ranked reading. Sharpened, because a reading at 80 % of the best is far less
+/// likely to be meant than the score ratio says: the normaliser's scores are compressed near the top.
+pub fn relative_weight(score: f32, top: f32) -> f32 {
+    (score / top).clamp(0.0, 1.0).powi(4)
 }
 
 #[derive(Debug, Clone)]
@@ -52,7 +69,8 @@ fn readings(matches: Vec<OccupationMatch>) -> Vec<Reading> {
         .filter(|m| seen.insert((m.isco_code.clone(), m.esco_uri.clone())))
         .take(MAX_READINGS)
         .map(|m| Reading {
-            weight: m.score / top,
+            weight: relative_weight(m.score, top),
+            precise: is_precise(m.kind),
             isco: m.isco_code,
             esco_uri: m.esco_uri,
             label: m.label,
@@ -71,8 +89,11 @@ pub fn coded_reading(tax: &Taxonomy, code: &str, text: &str) -> Option<Reading> 
     } else {
         None
     };
+    let precise =
+        in_group.as_ref().is_some_and(|m| is_precise(m.kind)) || !coded.esco_uri.is_empty();
     let m = in_group.unwrap_or(coded);
     Some(Reading {
+        precise,
         isco: m.isco_code,
         esco_uri: m.esco_uri,
         label: m.label,
@@ -114,6 +135,7 @@ pub fn interpret(tax: &Taxonomy, c: &CitizenProfile) -> CitizenView {
                 label,
                 weight: w,
                 kind: jobmatch_taxonomy::MatchKind::Lexicon,
+                precise: false,
             };
             view.hints.push((comp.clone(), r));
         }

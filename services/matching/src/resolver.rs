@@ -9,7 +9,7 @@ use jobmatch_indexer::{NeedOccupation, OccupationResolver};
 use jobmatch_proto::v1::Need;
 use jobmatch_taxonomy::Taxonomy;
 
-use crate::profile::coded_reading;
+use crate::profile::{coded_reading, is_precise, relative_weight};
 
 pub struct TaxonomyResolver {
     taxonomy: &'static Taxonomy,
@@ -38,6 +38,7 @@ impl TaxonomyResolver {
                     label: r.label,
                     confidence: 1.0,
                     from_code: true,
+                    precise: r.precise,
                 });
             }
         }
@@ -50,7 +51,8 @@ impl TaxonomyResolver {
                 .take(3)
             {
                 out.push(NeedOccupation {
-                    confidence: m.score / top,
+                    confidence: relative_weight(m.score, top),
+                    precise: is_precise(m.kind),
                     isco: m.isco_code,
                     esco_uri: m.esco_uri,
                     label: m.label,

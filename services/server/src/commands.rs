@@ -113,6 +113,15 @@ fn rankings(
 }
 
 pub fn evaluate(corpus: &Path, rules: MatchRules) -> anyhow::Result<Vec<EvalReport>> {
+    evaluate_with_dump(corpus, rules, None)
+}
+
+/// As [`evaluate`]; with `dump`, writes each citizen's ranking (need ids, best first) as JSON Lines for analysis.
+pub fn evaluate_with_dump(
+    corpus: &Path,
+    rules: MatchRules,
+    dump: Option<&Path>,
+) -> anyhow::Result<Vec<EvalReport>> {
     let (index, summary) = load_corpus(corpus)?;
     if !summary.errors.is_empty() {
         eprintln!(
@@ -131,8 +140,21 @@ pub fn evaluate(corpus: &Path, rules: MatchRules) -> anyhow::Result<Vec<EvalRepo
         k: 20,
         ..Default::default()
     };
+    let mut levels: HashMap<String, Vec<String>> = HashMap::new();
     let (ours, failed) = rankings(&citizens, |c| {
         let resp = matcher.match_citizen(c.clone(), &options)?;
+        levels.insert(
+            c.citizen_ref.clone(),
+            resp.candidates
+                .iter()
+                .map(|c| {
+                    c.breakdown
+                        .as_ref()
+                        .map(|b| b.fit_level.clone())
+                        .unwrap_or_default()
+                })
+                .collect(),
+        );
         Ok(resp
             .candidates
             .into_iter()
@@ -140,6 +162,15 @@ pub fn evaluate(corpus: &Path, rules: MatchRules) -> anyhow::Result<Vec<EvalRepo
             .collect())
     });
     let (base, _) = rankings(&citizens, |c| Ok(baseline_ranking(&index, c, 20)?));
+    if let Some(path) = dump {
+        let mut out = String::new();
+        for c in &citizens {
+            let line = serde_json::json!({"citizen_ref": c.citizen_ref, "ranking": ours.get(&c.citizen_ref), "levels": levels.get(&c.citizen_ref)});
+            out.push_str(&line.to_string());
+            out.push('\n');
+        }
+        std::fs::write(path, out)?;
+    }
     let catalog = index.catalog()?;
     let mut reports = vec![
         score("jobmatch", &catalog, &citizens, &qrels, &ours),

@@ -49,7 +49,11 @@ impl From<ServiceError> for Status {
             ServiceError::Index(IndexError::Invalid { violations, .. }) => {
                 bad_request(message, &pairs(&violations, ""))
             }
-            ServiceError::Index(IndexError::NotFound { .. }) => Status::not_found(message),
+            ServiceError::Index(IndexError::NotFound { kind, key }) => {
+                // Cut the key: a caller's huge key must not overflow the status header.
+                let key: String = key.chars().take(64).collect();
+                Status::not_found(format!("{kind} '{key}' not found"))
+            }
             ServiceError::Match(MatchError::InvalidCitizen(violations)) => {
                 bad_request(message, &pairs(&violations, "citizen."))
             }

@@ -47,6 +47,9 @@ enum Command {
     Eval {
         #[arg(long, num_args = 1..)]
         corpus: Vec<PathBuf>,
+        /// Write each citizen's ranking as JSON Lines to this file (with one corpus).
+        #[arg(long)]
+        dump: Option<PathBuf>,
     },
     /// Measure ingest throughput and MatchCitizen / SearchCompanies latency (use a release build).
     Bench {
@@ -118,8 +121,8 @@ fn main() -> ExitCode {
                 Err(e) => Err(e),
             }
         }
-        Command::Eval { corpus } => corpus.iter().try_for_each(|c| {
-            let reports = commands::evaluate(c, config.rules.clone())?;
+        Command::Eval { corpus, dump } => corpus.iter().try_for_each(|c| {
+            let reports = commands::evaluate_with_dump(c, config.rules.clone(), dump.as_deref())?;
             commands::print_eval(c, &reports);
             Ok(())
         }),

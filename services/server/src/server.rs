@@ -39,11 +39,17 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(jobmatch_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
+    // grpcurl 1.8 and other older clients only speak the v1alpha reflection protocol.
+    let reflection_alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(jobmatch_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "jobmatch gRPC server listening");
     Server::builder()
         .add_service(health_service)
         .add_service(reflection)
+        .add_service(reflection_alpha)
         .add_service(CompanyServiceServer::new(api.clone()))
         .add_service(SearchServiceServer::new(api.clone()))
         .add_service(MatchServiceServer::new(api.clone()))

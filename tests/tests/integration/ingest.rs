@@ -1,0 +1,341 @@
+//! Ingest of malformed input, through BulkUpsert and through file ingest: every good record goes in, every bad
+//! one is reported with position, field and reason; unknown extra fields only warn; nothing panics.
+
+use std::sync::Arc;
+
+use jobmatch_indexer::JobIndex;
+use jobmatch_indexer::ingest::ingest_files;
+use jobmatch_matching::TaxonomyResolver;
+use jobmatch_taxonomy::Taxonomy;
+use jobmatch_tests::v1::{
+    BulkUpsertRequest, Company, GetCompanyRequest, GetNeedRequest, HoursRange, Need,
+    SearchCompaniesRequest,
+};
+use jobmatch_tests::*;
+
+fn good_a() -> Company {
+    company(&cvr(101), "Alfa Lager ApS", "521000", "8000")
+}
+fn good_b() -> Company {
+    company(&cvr(102), "Beta Restaurant ApS", "561010", "8230")
+}
+
+// ---- through BulkUpsert ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_upsert_keeps_good_records_and_reports_bad_ones() {
+    let server = TestServer::start(false).await;
+    let mut bad_cvr_company = company(&bad_cvr(&cvr(103)), "Gamma ApS", "521000", "8000");
+    bad_cvr_company.name = "Gamma ApS".into();
+    let mut bad_postcode = company(&cvr(104), "Delta ApS", "521000", "8000");
+    bad_postcode.address.as_mut().unwrap().postcode = "0000".into();
+    let mut bad_enum = need("B-3", &cvr(101), "Lagerarbejder", "9333");
+    bad_enum.physical_demand = "extreme".into();
+    let orphan = need("B-4", &cvr(109), "Lagerarbejder", "9333");
+    let mut bad_shift = need("B-5", &cvr(102), "Kok", "5120");
+    bad_shift.shifts = vec!["morning".into()];
+    let records = vec![
+        bulk_company(good_a()),                                     // 1
+        bulk_company(bad_cvr_company),                              // 2: cvr
+        bulk_company(bad_postcode),                                 // 3: address.postcode
+        bulk_company(good_b()),                                     // 4
+        bulk_need(need("B-1", &cvr(101), "Lagerarbejder", "9333")), // 5
+        bulk_need(bad_enum),                                        // 6: physical_demand
+        bulk_need(orphan),                                          // 7: cvr (unknown company)
+        BulkUpsertRequest { record: None },                         // 8: record
+        bulk_need(bad_shift),                                       // 9: shifts[0]
+        bulk_need(need("B-2", &cvr(102), "Kok", "5120")),           // 10
+    ];
+    let resp = bulk_upsert(&server, records).await.expect("BulkUpsert");
+    assert_eq!(resp.companies_upserted, 2, "{resp:?}");
+    assert_eq!(resp.needs_upserted, 2, "{resp:?}");
+    assert_eq!(resp.rejected, 6, "{resp:?}");
+    let mut got: Vec<(u64, String)> = resp
+        .errors
+        .iter()
+        .map(|e| (e.line, e.field.clone()))
+        .collect();
+    got.sort();
+    let want: Vec<(u64, String)> = [
+        (2, "cvr"),
+        (3, "address.postcode"),
+        (6, "physical_demand"),
+        (7, "cvr"),
+        (8, "record"),
+        (9, "shifts[0]"),
+    ]
+    .iter()
+    .map(|(l, f)| (*l, f.to_string()))
+    .collect();
+    assert_eq!(got, want, "{resp:#?}");
+    for e in &resp.errors {
+        assert!(!e.reason.is_empty(), "error without a reason: {e:?}");
+    }
+    let e2 = resp.errors.iter().find(|e| e.line == 2).unwrap();
+    assert_eq!(e2.kind, "company");
+    assert!(e2.reason.contains("modulus"), "{e2:?}");
+    let e7 = resp.errors.iter().find(|e| e.line == 7).unwrap();
+    assert_eq!(e7.kind, "need");
+    assert_eq!(e7.key, "B-4");
+
+    // Good records are readable, bad ones are not there.
+    let mut cs = server.companies();
+    for n in ["B-1", "B-2"] {
+        cs.get_need(GetNeedRequest { need_id: n.into() })
+            .await
+            .unwrap();
+    }
+    for n in ["B-3", "B-4", "B-5"] {
+        let err = cs
+            .get_need(GetNeedRequest { need_id: n.into() })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), tonic::Code::NotFound, "{n}");
+    }
+    let err = cs
+        .get_company(GetCompanyRequest { cvr: cvr(104) })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::NotFound);
+    // Committed once at the end: searchable.
+    let all = server
+        .search()
+        .search_companies(SearchCompaniesRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(all.total_hits, 2);
+}
+
+// ---- through file ingest ----
+
+const NEEDS_GOOD_A: &str = r#"{"need_id": "F-1", "cvr": "CVR_A", "title": "Lagerarbejder", "occupation_codes": ["9333"], "description": "Lager", "hours_per_week": {"min": 10, "max": 20}, "ordinary_hours": {"offered": false, "from_start": false, "hours_per_week": 0}, "shifts": ["day"], "physical_demand": "light", "danish_level": "none", "driving_licence": null, "positions": 1, "valid_until": "2099-12-31", "status": "open"}"#;
+
+#[test]
+fn file_ingest_reports_line_field_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = cvr(201);
+    let b = cvr(202);
+    let company_line = |c: &Company| serde_json::to_string(c).unwrap();
+    let mut ca = company(&a, "Alfa Lager ApS", "521000", "8000");
+    ca.description = Some("Lagermedarbejder".into());
+    let mut unknown_extra: serde_json::Value =
+        serde_json::to_value(company(&b, "Beta Restaurant ApS", "561010", "8230")).unwrap();
+    unknown_extra["instagram"] = serde_json::json!("@beta");
+    let mut wrong_type: serde_json::Value =
+        serde_json::to_value(company(&cvr(203), "Gamma ApS", "521000", "8000")).unwrap();
+    wrong_type["employees"] = serde_json::json!("many");
+    let mut bad_postcode = company(&cvr(204), "Delta ApS", "521000", "8000");
+    bad_postcode.address.as_mut().unwrap().postcode = "9999".into();
+    let companies = [
+        company_line(&ca), // 1
+        company_line(&company(
+            &bad_cvr(&cvr(205)),
+            "Epsilon ApS",
+            "521000",
+            "8000",
+        )), // 2: cvr
+        company_line(&bad_postcode), // 3: address.postcode
+        String::new(),     // 4: blank, skipped
+        unknown_extra.to_string(), // 5: good, warning
+        r#"{"cvr": "1234"#.to_string(), // 6: broken JSON
+        wrong_type.to_string(), // 7: employees
+        "[1, 2, 3]".to_string(), // 8: not an object
+    ]
+    .join("\n");
+    let mut bad_enum: Need = need("F-2", &a, "Lagerarbejder", "9333");
+    bad_enum.danish_level = "perfekt".into();
+    let mut bad_hours = need("F-4", &b, "Kok", "5120");
+    bad_hours.hours_per_week = Some(HoursRange { min: 30, max: 10 });
+    let needs = [
+        NEEDS_GOOD_A.replace("CVR_A", &a),         // 1
+        serde_json::to_string(&bad_enum).unwrap(), // 2: danish_level
+        serde_json::to_string(&need("F-3", &cvr(299), "Kok", "5120")).unwrap(), // 3: cvr (unknown company)
+        serde_json::to_string(&bad_hours).unwrap(),                             // 4: hours_per_week
+        serde_json::to_string(&need("F-5", &b, "Kok", "5120")).unwrap(),        // 5
+        "{not json".to_string(),                                                // 6
+    ]
+    .join("\n");
+    let cpath = dir.path().join("companies.jsonl");
+    let npath = dir.path().join("needs.jsonl");
+    std::fs::write(&cpath, companies).unwrap();
+    std::fs::write(&npath, needs).unwrap();
+
+    let resolver = Arc::new(TaxonomyResolver::new(Taxonomy::embedded()));
+    let index = JobIndex::open(&dir.path().join("index"), resolver, 64 << 20).unwrap();
+    let summary = ingest_files(&index, Some(&cpath), Some(&npath), &mut ()).unwrap();
+    assert_eq!(summary.companies, 2, "{summary:#?}");
+    assert_eq!(summary.needs, 2, "{summary:#?}");
+    let mut got: Vec<(String, u64, String)> = summary
+        .errors
+        .iter()
+        .map(|e| (e.source.clone(), e.line, e.field.clone()))
+        .collect();
+    got.sort();
+    let want: Vec<(String, u64, String)> = [
+        ("companies.jsonl", 2, "cvr"),
+        ("companies.jsonl", 3, "address.postcode"),
+        ("companies.jsonl", 6, ""),
+        ("companies.jsonl", 7, "employees"),
+        ("companies.jsonl", 8, ""),
+        ("needs.jsonl", 2, "danish_level"),
+        ("needs.jsonl", 3, "cvr"),
+        ("needs.jsonl", 4, "hours_per_week"),
+        ("needs.jsonl", 6, ""),
+    ]
+    .iter()
+    .map(|(s, l, f)| (s.to_string(), *l, f.to_string()))
+    .collect();
+    assert_eq!(got, want, "{:#?}", summary.errors);
+    for e in &summary.errors {
+        assert!(!e.reason.is_empty(), "{e:?}");
+    }
+    let broken = summary
+        .errors
+        .iter()
+        .find(|e| e.source == "companies.jsonl" && e.line == 6)
+        .unwrap();
+    assert!(broken.reason.contains("invalid JSON"), "{broken:?}");
+    let enum_err = summary
+        .errors
+        .iter()
+        .find(|e| e.source == "needs.jsonl" && e.line == 2)
+        .unwrap();
+    assert!(enum_err.reason.contains("perfekt"), "{enum_err:?}");
+    // Unknown extra field: a warning naming it, and the record is in.
+    assert!(
+        summary
+            .warnings
+            .iter()
+            .any(|w| w.contains("companies.jsonl:5") && w.contains("instagram")),
+        "{:#?}",
+        summary.warnings
+    );
+    let catalog = index.catalog().unwrap();
+    assert!(catalog.company(&a).is_some());
+    assert!(catalog.company(&b).is_some());
+    assert!(catalog.company(&cvr(203)).is_none());
+    assert!(catalog.need("F-1").is_some());
+    assert!(catalog.need("F-5").is_some());
+    assert!(catalog.need("F-2").is_none());
+    assert!(catalog.need("F-3").is_none());
+}
+
+// ---- hostile input never panics the server ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_input_gets_statuses_not_panics() {
+    let server = TestServer::start(false).await;
+    let mut cs = server.companies();
+    let huge = "æ".repeat(200_000);
+
+    // Empty records.
+    let err = cs.upsert_company(Company::default()).await.unwrap_err();
+    assert_invalid(&err, "cvr");
+    let err = cs.upsert_need(Need::default()).await.unwrap_err();
+    assert_invalid(&err, "need_id");
+
+    // Huge strings.
+    let mut c = company(&cvr(301), &huge, "521000", "8000");
+    c.description = Some(huge.clone());
+    let err = cs.upsert_company(c).await.unwrap_err();
+    assert_invalid(&err, "name");
+    let mut c = company(&cvr(302), "Ok ApS", "521000", "8000");
+    c.address.as_mut().unwrap().postcode = huge.clone();
+    let err = cs.upsert_company(c).await.unwrap_err();
+    assert_invalid(&err, "address.postcode");
+
+    // Negative numbers.
+    let mut c = company(&cvr(303), "Neg ApS", "521000", "8000");
+    c.employees = -5;
+    c.supported_placements = i32::MIN;
+    let err = cs.upsert_company(c).await.unwrap_err();
+    assert_invalid(&err, "employees");
+    assert_invalid(&err, "supported_placements");
+
+    cs.upsert_company(company(&cvr(304), "Ok Lager ApS", "521000", "8000"))
+        .await
+        .unwrap();
+    let mut n = need("H-1", &cvr(304), "Lager", "9333");
+    n.positions = -1;
+    n.hours_per_week = Some(HoursRange {
+        min: -10,
+        max: i32::MAX,
+    });
+    let err = cs.upsert_need(n).await.unwrap_err();
+    assert_invalid(&err, "positions");
+    assert_invalid(&err, "hours_per_week");
+
+    // Empty and huge lookups and searches.
+    let err = cs
+        .get_company(GetCompanyRequest { cvr: String::new() })
+        .await
+        .unwrap_err();
+    assert_invalid(&err, "cvr");
+    // Any error status will do here (see huge_unknown_key_is_not_found for the exact code).
+    cs.get_company(GetCompanyRequest { cvr: huge.clone() })
+        .await
+        .unwrap_err();
+    let err = server
+        .search()
+        .search_companies(SearchCompaniesRequest {
+            query: huge.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_invalid(&err, "query");
+    let mut m = server.matcher();
+    let mut citizen = citizen("HX1", "8000", &"x".repeat(5000));
+    citizen.available_hours_per_week = -3;
+    citizen.max_distance_km = -1.0;
+    let err = m
+        .match_citizen(jobmatch_tests::v1::MatchCitizenRequest {
+            citizen: Some(citizen),
+            options: None,
+        })
+        .await
+        .unwrap_err();
+    assert_invalid(&err, "citizen.available_hours_per_week");
+    assert_invalid(&err, "citizen.max_distance_km");
+    assert_invalid(&err, "citizen.job_goals[0].text");
+    let err = m
+        .match_citizen(jobmatch_tests::v1::MatchCitizenRequest::default())
+        .await
+        .unwrap_err();
+    assert_invalid(&err, "citizen");
+    for text in ["", " ", "%%%***", "\u{0}", "a"] {
+        server
+            .search()
+            .search_companies(SearchCompaniesRequest {
+                query: text.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("query {text:?}: {e:?}"));
+    }
+
+    // Still alive and well.
+    cs.get_company(GetCompanyRequest { cvr: cvr(304) })
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "bug: NOT_FOUND echoes the whole unknown key into grpc-message; a 400 KB key overflows the header and the client sees RESOURCE_EXHAUSTED (indexer/src/error.rs:11)"]
+async fn huge_unknown_key_is_not_found() {
+    let server = TestServer::start(false).await;
+    let huge = "æ".repeat(200_000);
+    let err = server
+        .companies()
+        .get_company(GetCompanyRequest { cvr: huge.clone() })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::NotFound, "{:?}", err.code());
+    let err = server
+        .companies()
+        .get_need(GetNeedRequest { need_id: huge })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::NotFound, "{:?}", err.code());
+}
