@@ -28,9 +28,31 @@ pub struct CompanyEntry {
     pub id: u64,
     pub record: Company,
     pub need_ids: BTreeSet<String>,
+    /// DB07 section letter, looked up once: facets count it for every hit.
+    pub section: &'static str,
 }
 
 impl CompanyEntry {
+    pub fn new(id: u64, record: Company) -> Self {
+        let section = jobmatch_refdata::db07_section(&record.industry_code)
+            .map(|s| s.section.as_str())
+            .unwrap_or("");
+        CompanyEntry {
+            id,
+            record,
+            need_ids: BTreeSet::new(),
+            section,
+        }
+    }
+
+    /// Replaces the record, keeping id and needs.
+    pub fn set_record(&mut self, record: Company) {
+        self.section = jobmatch_refdata::db07_section(&record.industry_code)
+            .map(|s| s.section.as_str())
+            .unwrap_or("");
+        self.record = record;
+    }
+
     pub fn lat_lon(&self) -> (f64, f64) {
         self.record
             .location

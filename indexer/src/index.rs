@@ -201,14 +201,8 @@ impl JobIndex {
         for (id, c) in companies {
             cat.next_id = cat.next_id.max(id);
             cat.company_by_id.insert(id, c.cvr.clone());
-            cat.companies.insert(
-                c.cvr.clone(),
-                CompanyEntry {
-                    id,
-                    record: c,
-                    need_ids: BTreeSet::new(),
-                },
-            );
+            cat.companies
+                .insert(c.cvr.clone(), CompanyEntry::new(id, c));
         }
         for (id, n) in needs {
             cat.next_id = cat.next_id.max(id);
@@ -369,7 +363,7 @@ impl JobIndex {
         let key = c.cvr.clone();
         let created = match cat.companies.get_mut(&key) {
             Some(existing) => {
-                existing.record = c;
+                existing.set_record(c);
                 // Needs carry their company's location in the index.
                 dirty_needs.extend(existing.need_ids.iter().cloned());
                 false
@@ -377,14 +371,7 @@ impl JobIndex {
             None => {
                 let id = cat.allocate_id();
                 cat.company_by_id.insert(id, key.clone());
-                cat.companies.insert(
-                    key.clone(),
-                    CompanyEntry {
-                        id,
-                        record: c,
-                        need_ids: BTreeSet::new(),
-                    },
-                );
+                cat.companies.insert(key.clone(), CompanyEntry::new(id, c));
                 true
             }
         };
@@ -547,6 +534,7 @@ impl JobIndex {
             doc.add_text(f.competences, c);
         }
         doc.add_text(f.status, &n.status);
+        doc.add_u64(f.cond, crate::needbits::pack(n));
         let mut groups = BTreeSet::new();
         for o in &entry.occupations {
             for level in 1..=4 {
@@ -560,6 +548,7 @@ impl JobIndex {
         }
         doc.add_f64(f.lat, lat);
         doc.add_f64(f.lon, lon);
+        doc.add_text(f.cell, crate::geo::cell(lat, lon));
         Ok(doc)
     }
 
@@ -612,6 +601,7 @@ impl JobIndex {
         let (lat, lon) = entry.lat_lon();
         doc.add_f64(f.lat, lat);
         doc.add_f64(f.lon, lon);
+        doc.add_text(f.cell, crate::geo::cell(lat, lon));
         doc.add_u64(f.employees, u64::try_from(c.employees).unwrap_or(0));
         Ok(doc)
     }

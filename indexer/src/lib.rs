@@ -9,6 +9,7 @@ mod error;
 pub mod highlight;
 pub mod index;
 pub mod ingest;
+pub mod needbits;
 pub mod schema;
 pub mod search;
 pub mod validate;
@@ -29,5 +30,60 @@ pub mod geo {
         let cos = lat.to_radians().cos().max(0.01);
         let dlon = radius_km / (111.320 * cos);
         (lat - dlat, lat + dlat, lon - dlon, lon + dlon)
+    }
+
+    /// Cell size in degrees: about 11 km north-south and 9 km east-west in Denmark.
+    const CELL_LAT: f64 = 0.1;
+    const CELL_LON: f64 = 0.15;
+    /// Beyond this many cells a radius covers most of the country and the cell filter is not worth its terms.
+    pub const MAX_CELLS: usize = 600;
+
+    fn index_of(v: f64, size: f64) -> i64 {
+        (v / size).floor() as i64
+    }
+
+    /// The grid cell term of a point.
+    pub fn cell(lat: f64, lon: f64) -> String {
+        format!("c:{}:{}", index_of(lat, CELL_LAT), index_of(lon, CELL_LON))
+    }
+
+    /// The cell terms that cover the circle's bounding box, or None when there would be more than `MAX_CELLS`.
+    pub fn cells_covering(lat: f64, lon: f64, radius_km: f64) -> Option<Vec<String>> {
+        let (min_lat, max_lat, min_lon, max_lon) = bounding_box(lat, lon, radius_km);
+        let (la0, la1) = (index_of(min_lat, CELL_LAT), index_of(max_lat, CELL_LAT));
+        let (lo0, lo1) = (index_of(min_lon, CELL_LON), index_of(max_lon, CELL_LON));
+        let n = usize::try_from((la1 - la0 + 1) * (lo1 - lo0 + 1)).ok()?;
+        if n > MAX_CELLS {
+            return None;
+        }
+        Some(
+            (la0..=la1)
+                .flat_map(|a| (lo0..=lo1).map(move |o| format!("c:{a}:{o}")))
+                .collect(),
+        )
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn cells_cover_the_circle() {
+            let (lat, lon) = (56.15, 10.2);
+            let cells = cells_covering(lat, lon, 30.0).unwrap();
+            for (dlat, dlon) in [
+                (0.26, 0.0),
+                (-0.26, 0.0),
+                (0.0, 0.47),
+                (0.0, -0.47),
+                (0.18, 0.3),
+            ] {
+                let (plat, plon) = (lat + dlat, lon + dlon);
+                if haversine_km(lat, lon, plat, plon) <= 30.0 {
+                    assert!(cells.contains(&cell(plat, plon)), "{plat},{plon}");
+                }
+            }
+            assert!(cells_covering(lat, lon, 500.0).is_none());
+        }
     }
 }

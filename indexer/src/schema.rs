@@ -33,6 +33,11 @@ pub struct Fields {
     pub status: Field,
     pub lat: Field,
     pub lon: Field,
+    /// Grid cell of the location ("c:<lat index>:<lon index>", see `geo::cell`): a radius filter becomes a union
+    /// of a few cell terms, far cheaper than range scans over the coordinate columns.
+    pub cell: Field,
+    /// A need's hard-condition values packed by `needbits::pack`.
+    pub cond: Field,
     pub employees: Field,
 }
 
@@ -65,6 +70,8 @@ impl Fields {
             status: b.add_text_field("status", STRING),
             lat: b.add_f64_field("lat", FAST | INDEXED),
             lon: b.add_f64_field("lon", FAST | INDEXED),
+            cell: b.add_text_field("cell", STRING),
+            cond: b.add_u64_field("cond", FAST),
             employees: b.add_u64_field("employees", FAST | INDEXED),
         };
         (b.build(), fields)

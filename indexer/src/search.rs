@@ -190,14 +190,25 @@ fn run(
         ));
     } else {
         let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let searched = [
+            (fields.name, 3.0),
+            (fields.industry, 1.5),
+            (fields.description, 1.0),
+            (fields.needs_text, 1.5),
+        ];
         for w in &terms.words {
+            // Typo tolerance is for words the index does not know: a known word matches as written, and the
+            // fuzzy expansion (the costly part of a query) is skipped.
+            let mut known = false;
+            for (field, _) in searched {
+                known |= searcher.doc_freq(&Term::from_field_text(field, &w.stem))? > 0;
+            }
+            let w = &crate::highlight::QueryWord {
+                typo_distance: if known { 0 } else { w.typo_distance },
+                ..w.clone()
+            };
             let mut variants: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for (field, weight) in [
-                (fields.name, 3.0),
-                (fields.industry, 1.5),
-                (fields.description, 1.0),
-                (fields.needs_text, 1.5),
-            ] {
+            for (field, weight) in searched {
                 variants.extend(word_variants(field, weight, w)?);
             }
             words.push((word_occur, Box::new(BooleanQuery::new(variants))));
@@ -323,8 +334,22 @@ fn filter_clauses(f: &Fields, q: &CompanyQuery) -> Vec<Box<dyn Query>> {
     out
 }
 
-/// Range filters on the lat/lon fast fields for the box around a circle.
+/// The geo pre-filter for a circle: the grid cells that cover it, or (for a very large radius) range filters on
+/// the lat/lon fast fields. Exact distance is checked afterwards.
 pub fn bbox_clauses(f: &Fields, lat: f64, lon: f64, radius_km: f64) -> Vec<Box<dyn Query>> {
+    if let Some(cells) = geo::cells_covering(lat, lon, radius_km) {
+        let any: Vec<(Occur, Box<dyn Query>)> = cells
+            .iter()
+            .map(|c| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(f.cell, c),
+                    IndexRecordOption::Basic,
+                ));
+                (Occur::Should, q)
+            })
+            .collect();
+        return vec![Box::new(BooleanQuery::new(any))];
+    }
     let (min_lat, max_lat, min_lon, max_lon) = geo::bounding_box(lat, lon, radius_km);
     let range = |field: Field, lo: f64, hi: f64| -> Box<dyn Query> {
         Box::new(RangeQuery::new(
@@ -410,10 +435,7 @@ fn facets(rows: &[Row<'_>]) -> Vec<(String, Vec<FacetCount>)> {
     let mut sizes: BTreeMap<&'static str, u64> = BTreeMap::new();
     for (entry, ..) in rows {
         let c = &entry.record;
-        let section = jobmatch_refdata::db07_section(&c.industry_code)
-            .map(|s| s.section.as_str())
-            .unwrap_or_default();
-        *sections.entry(section).or_default() += 1;
+        *sections.entry(entry.section).or_default() += 1;
         let m = c
             .address
             .as_ref()
@@ -559,6 +581,84 @@ impl tantivy::collector::SegmentCollector for AllIdsSegment {
     type Fruit = Vec<(Score, u64)>;
 
     fn collect(&mut self, doc: tantivy::DocId, score: Score) {
+        if let Some(id) = self.ids.first(doc) {
+            self.out.push((score, id));
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.out
+    }
+}
+
+/// Like [`AllIds`], for needs: keeps only documents inside a bounding box whose packed conditions the citizen
+/// allows, reading the `lat`, `lon` and `cond` columns as it collects.
+pub struct NeedIds {
+    pub bbox: (f64, f64, f64, f64),
+    pub mask: Option<crate::needbits::CitizenMask>,
+}
+
+pub struct NeedIdsSegment {
+    ids: tantivy::columnar::Column<u64>,
+    lat: tantivy::columnar::Column<f64>,
+    lon: tantivy::columnar::Column<f64>,
+    cond: tantivy::columnar::Column<u64>,
+    bbox: (f64, f64, f64, f64),
+    mask: Option<crate::needbits::CitizenMask>,
+    out: Vec<(Score, u64)>,
+}
+
+impl tantivy::collector::Collector for NeedIds {
+    type Fruit = Vec<(Score, u64)>;
+    type Child = NeedIdsSegment;
+
+    fn for_segment(
+        &self,
+        _: tantivy::SegmentOrdinal,
+        reader: &tantivy::SegmentReader,
+    ) -> tantivy::Result<NeedIdsSegment> {
+        let ff = reader.fast_fields();
+        Ok(NeedIdsSegment {
+            ids: ff.u64("id")?,
+            lat: ff.f64("lat")?,
+            lon: ff.f64("lon")?,
+            cond: ff.u64("cond")?,
+            bbox: self.bbox,
+            mask: self.mask,
+            out: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<(Score, u64)>>) -> tantivy::Result<Self::Fruit> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl tantivy::collector::SegmentCollector for NeedIdsSegment {
+    type Fruit = Vec<(Score, u64)>;
+
+    fn collect(&mut self, doc: tantivy::DocId, score: Score) {
+        let (min_lat, max_lat, min_lon, max_lon) = self.bbox;
+        let inside = self
+            .lat
+            .first(doc)
+            .is_some_and(|v| (min_lat..=max_lat).contains(&v))
+            && self
+                .lon
+                .first(doc)
+                .is_some_and(|v| (min_lon..=max_lon).contains(&v));
+        if !inside {
+            return;
+        }
+        if let Some(mask) = &self.mask
+            && !self.cond.first(doc).is_some_and(|bits| mask.allows(bits))
+        {
+            return;
+        }
         if let Some(id) = self.ids.first(doc) {
             self.out.push((score, id));
         }

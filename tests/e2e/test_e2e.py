@@ -102,9 +102,6 @@ def _grpcurl():
     return path
 
 
-@pytest.mark.xfail(reason="bug: the server registers only grpc.reflection.v1 (services/server/src/server.rs:41 "
-                          "build_v1); grpcurl 1.8.6 speaks v1alpha and reports 'server does not support the "
-                          "reflection API'", strict=False)
 def test_grpcurl_list(server):
     grpcurl = _grpcurl()
     out = subprocess.run([grpcurl, "-plaintext", server.addr, "list"],
@@ -134,8 +131,6 @@ def test_grpcurl_search_with_proto_files(server):
     _grpcurl_search(grpcurl, server, ["-import-path", str(REPO / "proto"), "-proto", "jobmatch/v1/service.proto"])
 
 
-@pytest.mark.xfail(reason="bug: no grpc.reflection.v1alpha service (services/server/src/server.rs:41), "
-                          "which grpcurl 1.8.6 needs", strict=False)
 def test_grpcurl_search_with_reflection(server):
     _grpcurl_search(_grpcurl(), server, [])
 
@@ -157,8 +152,6 @@ def test_sigterm_shuts_down_gracefully(server, pb):
     _state["data_dir"] = server.data_dir
 
 
-@pytest.mark.xfail(reason="bug: the index cannot be reopened: `kind` is not STORED (indexer/src/schema.rs:53), "
-                          "so load_catalog parses companies as needs and the restarted server exits", strict=False)
 def test_restart_keeps_upserted_company(pb):
     data_dir = _state.get("data_dir")
     if data_dir is None:

@@ -1,7 +1,8 @@
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use jobmatch_indexer::search::{AllIds, bbox_clauses, ids, word_variants};
+use jobmatch_indexer::needbits::CitizenMask;
+use jobmatch_indexer::search::{NeedIds, word_variants};
 use jobmatch_indexer::{JobIndex, NeedEntry, NeedOccupation, analysis, date, geo, validate};
 use jobmatch_proto::v1::{
     Candidate, CitizenProfile, Exclusion as ExclusionMsg, MatchCitizenResponse, MatchOptions,
@@ -9,14 +10,14 @@ use jobmatch_proto::v1::{
 };
 use jobmatch_taxonomy::Taxonomy;
 use tantivy::Term;
-use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 
+use crate::cache::CachedTaxonomy;
 use crate::conditions::{Exclusion, check_need};
 use crate::explain::explanation;
 use crate::potential::{PotentialInput, estimate, expected_hours};
-use crate::profile::{CitizenView, Reading, interpret};
+use crate::profile::{CitizenView, Reading, ReadingRef, interpret};
 use crate::{MatchError, MatchRules};
 
 /// How a need fits the citizen, strongest first. The order follows how a jobformidler judges a match: the
@@ -107,8 +108,33 @@ fn level_between(r: &Reading, n: &NeedOccupation) -> FitLevel {
 
 pub(crate) fn fit<'a>(view: &'a CitizenView, occupations: &'a [NeedOccupation]) -> Fit<'a> {
     let mut best = Fit::none();
-    let mut consider =
-        |value: f32, level: FitLevel, source: &'a str, r: &'a Reading, n: &'a NeedOccupation| {
+    for n in occupations {
+        let unit = view.by_unit.get(&n.isco).into_iter().flatten();
+        let minor = n
+            .isco
+            .get(..3)
+            .and_then(|m| view.by_minor.get(m))
+            .into_iter()
+            .flatten();
+        for &rr in unit.chain(minor) {
+            let Some((source, r)) = view.get(rr) else {
+                continue;
+            };
+            let between = level_between(r, n);
+            let level = match (rr, between) {
+                (_, FitLevel::None) => continue,
+                (ReadingRef::Goal(..), l) => l,
+                (ReadingRef::Experience(_), FitLevel::ExactGoal | FitLevel::LikelyGoal) => {
+                    FitLevel::Experience
+                }
+                (ReadingRef::Experience(_), FitLevel::UnitGroup) => FitLevel::ExperienceGroup,
+                (
+                    ReadingRef::Hint(_),
+                    FitLevel::LikelyGoal | FitLevel::UnitGroup | FitLevel::ExactGoal,
+                ) => FitLevel::Competence,
+                _ => continue,
+            };
+            let value = level.value() * r.weight * n.confidence;
             if value > best.value {
                 best = Fit {
                     value,
@@ -118,40 +144,6 @@ pub(crate) fn fit<'a>(view: &'a CitizenView, occupations: &'a [NeedOccupation]) 
                     need: Some(n),
                 };
             }
-        };
-    for n in occupations {
-        for g in &view.goals {
-            for r in &g.readings {
-                let level = level_between(r, n);
-                if level != FitLevel::None {
-                    consider(
-                        level.value() * r.weight * n.confidence,
-                        level,
-                        &g.text,
-                        r,
-                        n,
-                    );
-                }
-            }
-        }
-        for (title, r) in &view.experience {
-            let level = match level_between(r, n) {
-                FitLevel::ExactGoal | FitLevel::LikelyGoal => FitLevel::Experience,
-                FitLevel::UnitGroup => FitLevel::ExperienceGroup,
-                _ => continue,
-            };
-            consider(level.value() * r.weight * n.confidence, level, title, r, n);
-        }
-        for (comp, r) in &view.hints {
-            if r.isco == n.isco {
-                consider(
-                    FitLevel::Competence.value() * r.weight * n.confidence,
-                    FitLevel::Competence,
-                    comp,
-                    r,
-                    n,
-                );
-            }
         }
     }
     best
@@ -160,6 +152,7 @@ pub(crate) fn fit<'a>(view: &'a CitizenView, occupations: &'a [NeedOccupation]) 
 pub struct Matcher {
     index: Arc<JobIndex>,
     taxonomy: &'static Taxonomy,
+    cache: CachedTaxonomy,
     rules: MatchRules,
 }
 
@@ -173,6 +166,9 @@ pub(crate) struct Scored<'a> {
     pub company_full: bool,
 }
 
+/// The highest fit a lower-tier candidate (minor group, competence hint) can reach.
+const LOWER_TIER_MAX_FIT: f64 = 0.45;
+
 /// The most the secondary terms of a score (paid hours, coverage, distance, hours fit, expected hours) add.
 const SECONDARY_MAX: f64 = 10.0;
 
@@ -181,8 +177,18 @@ impl Matcher {
         Matcher {
             index,
             taxonomy,
+            cache: CachedTaxonomy::new(taxonomy),
             rules,
         }
+    }
+
+    fn enough(&self, passing: &[(&NeedEntry, Fit<'_>, f64, bool)], k: usize) -> bool {
+        if passing.len() < k || k == 0 {
+            return false;
+        }
+        let mut fits: Vec<f32> = passing.iter().map(|p| p.1.value).collect();
+        let (_, kth, _) = fits.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+        f64::from(*kth) * 100.0 >= LOWER_TIER_MAX_FIT * 100.0 + SECONDARY_MAX
     }
 
     pub fn taxonomy(&self) -> &'static Taxonomy {
@@ -225,74 +231,97 @@ impl Matcher {
             .as_ref()
             .map(|h| (h.lat.unwrap_or(0.0), h.lon.unwrap_or(0.0)))
             .unwrap_or_default();
-        let view = interpret(self.taxonomy, &citizen);
+        let view = interpret(&self.cache, &citizen);
         let today = date::format_days(date::today_days());
         let rule = self.rules.reasonableness_on(&today);
 
-        let (candidate_ids, text_scores) = self.retrieve(&view, home, radius)?;
+        let (upper, lower) = view.retrieval_groups();
+        // Without `explain` the hard conditions also run inside the query, so only possible needs are fetched;
+        // they are checked again below either way.
+        let mask =
+            (!options.explain).then(|| CitizenMask::new(&citizen, self.rules.hours_slack, true));
+        // Without `explain`, needs that are not open are left out in the index; with it they are fetched too,
+        // so the exclusion counts are complete.
+        let (candidate_ids, text_scores) =
+            self.retrieve(&view, home, radius, &upper, true, mask)?;
         let catalog = self.index.catalog()?;
         let mut excluded: BTreeMap<Exclusion, u64> = BTreeMap::new();
         // Phase 1: fit and hard conditions for every retrieved need.
         let mut passing: Vec<(&NeedEntry, Fit<'_>, f64, bool)> = Vec::new();
-        for id in candidate_ids {
-            let Some(entry) = catalog.need_by_id(id) else {
-                continue;
-            };
-            let need = &entry.record;
-            let Some(company) = catalog.company(&need.cvr) else {
-                continue;
-            };
-            let mut fit = fit(&view, &entry.occupations);
-            if fit.level == FitLevel::None {
-                match text_scores.get(&id) {
-                    Some(&t) => {
-                        fit = Fit {
-                            value: FitLevel::Text.value() * t,
-                            level: FitLevel::Text,
-                            ..Fit::none()
-                        }
-                    }
-                    None => continue,
+        let mut seen: HashSet<u64> = HashSet::new();
+        let mut tier = candidate_ids;
+        let mut lower_done = lower.is_empty();
+        loop {
+            for id in std::mem::take(&mut tier) {
+                if !seen.insert(id) {
+                    continue;
                 }
+                let Some(entry) = catalog.need_by_id(id) else {
+                    continue;
+                };
+                let need = &entry.record;
+                let Some(company) = catalog.company(&need.cvr) else {
+                    continue;
+                };
+                let mut fit = fit(&view, &entry.occupations);
+                if fit.level == FitLevel::None {
+                    match text_scores.get(&id) {
+                        Some(&t) => {
+                            fit = Fit {
+                                value: FitLevel::Text.value() * t,
+                                level: FitLevel::Text,
+                                ..Fit::none()
+                            }
+                        }
+                        None => continue,
+                    }
+                }
+                if let Err(why) = check_need(&citizen, need, self.rules.hours_slack, &today) {
+                    *excluded.entry(why).or_default() += 1;
+                    continue;
+                }
+                let distance_km = geo::haversine_km(home.0, home.1, entry.lat, entry.lon);
+                if distance_km > radius {
+                    *excluded.entry(Exclusion::TooFar).or_default() += 1;
+                    continue;
+                }
+                let c = &company.record;
+                let municipality = c
+                    .address
+                    .as_ref()
+                    .map(|a| a.municipality_code.as_str())
+                    .unwrap_or_default();
+                let offered = need.ordinary_hours.is_some_and(|o| o.offered);
+                if (!options.municipality_codes.is_empty()
+                    && !options.municipality_codes.iter().any(|m| m == municipality))
+                    || (!options.industry_code_prefixes.is_empty()
+                        && !options
+                            .industry_code_prefixes
+                            .iter()
+                            .any(|p| c.industry_code.starts_with(p.as_str())))
+                    || (options.ordinary_hours_only && !offered)
+                {
+                    *excluded.entry(Exclusion::Filter).or_default() += 1;
+                    continue;
+                }
+                let cap = rule
+                    .map(|r| r.cap(u32::try_from(c.employees).unwrap_or(0)))
+                    .unwrap_or(u32::MAX);
+                let company_full = i64::from(c.supported_placements) >= i64::from(cap);
+                // Ordinary hours are outside the rule: only a placement that would be internship alone is impossible.
+                if company_full && !offered {
+                    *excluded.entry(Exclusion::Reasonableness).or_default() += 1;
+                    continue;
+                }
+                passing.push((entry, fit, distance_km, company_full));
             }
-            if let Err(why) = check_need(&citizen, need, self.rules.hours_slack, &today) {
-                *excluded.entry(why).or_default() += 1;
-                continue;
+            // The lower tier fits at most at MinorGroup: when the k best so far already beat anything it could
+            // score, it cannot change the top k and is not fetched.
+            if lower_done || self.enough(&passing, k) {
+                break;
             }
-            let distance_km = geo::haversine_km(home.0, home.1, entry.lat, entry.lon);
-            if distance_km > radius {
-                *excluded.entry(Exclusion::TooFar).or_default() += 1;
-                continue;
-            }
-            let c = &company.record;
-            let municipality = c
-                .address
-                .as_ref()
-                .map(|a| a.municipality_code.as_str())
-                .unwrap_or_default();
-            let offered = need.ordinary_hours.is_some_and(|o| o.offered);
-            if (!options.municipality_codes.is_empty()
-                && !options.municipality_codes.iter().any(|m| m == municipality))
-                || (!options.industry_code_prefixes.is_empty()
-                    && !options
-                        .industry_code_prefixes
-                        .iter()
-                        .any(|p| c.industry_code.starts_with(p.as_str())))
-                || (options.ordinary_hours_only && !offered)
-            {
-                *excluded.entry(Exclusion::Filter).or_default() += 1;
-                continue;
-            }
-            let cap = rule
-                .map(|r| r.cap(u32::try_from(c.employees).unwrap_or(0)))
-                .unwrap_or(u32::MAX);
-            let company_full = i64::from(c.supported_placements) >= i64::from(cap);
-            // Ordinary hours are outside the rule: only a placement that would be internship alone is impossible.
-            if company_full && !offered {
-                *excluded.entry(Exclusion::Reasonableness).or_default() += 1;
-                continue;
-            }
-            passing.push((entry, fit, distance_km, company_full));
+            lower_done = true;
+            tier = self.retrieve(&view, home, radius, &lower, false, mask)?.0;
         }
         // Phase 2: the secondary terms add at most SECONDARY_MAX points, so only needs whose fit comes within
         // that of the k-th best fit can reach the top k; the rest are not scored in full.
@@ -445,95 +474,80 @@ impl Matcher {
         view: &CitizenView,
         home: (f64, f64),
         radius: f64,
+        groups: &[String],
+        with_text: bool,
+        mask: Option<CitizenMask>,
     ) -> Result<(Vec<u64>, std::collections::HashMap<u64, f32>), MatchError> {
         let f = self.index.fields();
         let searcher = self.index.searcher();
-        let mut groups = BTreeSet::new();
-        for g in &view.goals {
-            for r in &g.readings {
-                groups.insert(format!("4:{}", r.isco));
-                if let Some(minor) = r.isco.get(..3) {
-                    groups.insert(format!("3:{minor}"));
-                }
-            }
-        }
-        for (_, r) in view.experience.iter().chain(&view.hints) {
-            groups.insert(format!("4:{}", r.isco));
-        }
-        let filters = || -> Vec<(Occur, Box<dyn Query>)> {
-            let mut v: Vec<(Occur, Box<dyn Query>)> = vec![(
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.kind, "need"),
-                    IndexRecordOption::Basic,
-                )),
-            )];
-            v.extend(
-                bbox_clauses(f, home.0, home.1, radius)
-                    .into_iter()
-                    .map(|q| (Occur::Must, q)),
-            );
-            v
+        let collector = NeedIds {
+            bbox: geo::bounding_box(home.0, home.1, radius),
+            mask,
         };
         let mut ids_out: Vec<u64> = Vec::new();
         if !groups.is_empty() {
-            let mut clauses = filters();
+            // Only needs carry ISCO terms, so the union of groups needs no kind filter.
             let any: Vec<(Occur, Box<dyn Query>)> = groups
                 .iter()
                 .map(|g| {
-                    (
-                        Occur::Should,
-                        Box::new(TermQuery::new(
-                            Term::from_field_text(f.isco, g),
-                            IndexRecordOption::Basic,
-                        )) as Box<dyn Query>,
-                    )
+                    let q: Box<dyn Query> = Box::new(TermQuery::new(
+                        Term::from_field_text(f.isco, g),
+                        IndexRecordOption::Basic,
+                    ));
+                    (Occur::Should, q)
                 })
                 .collect();
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
-            let docs = searcher.search(&BooleanQuery::new(clauses), &AllIds { scoring: false })?;
+            let docs = searcher.search(
+                &ConstScoreQuery::new(Box::new(BooleanQuery::new(any)), 1.0),
+                &collector,
+            )?;
             ids_out.extend(docs.into_iter().map(|(_, id)| id));
         }
         let mut text_scores = std::collections::HashMap::new();
-        let unread: Vec<&str> = view
-            .goals
-            .iter()
-            .filter(|g| g.readings.is_empty())
-            .map(|g| g.text.as_str())
-            .collect();
-        if !unread.is_empty() {
-            let terms = jobmatch_indexer::highlight::QueryTerms::parse(&unread.join(" "));
-            if !terms.is_empty() {
-                let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-                for w in &terms.words {
-                    for (field, weight) in
-                        [(f.title, 3.0), (f.competences, 1.0), (f.description, 1.0)]
-                    {
-                        words.extend(word_variants(field, weight, w)?);
-                    }
+        let unread: Vec<&str> = if with_text {
+            view.goals
+                .iter()
+                .filter(|g| g.readings.is_empty())
+                .map(|g| g.text.as_str())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let terms = jobmatch_indexer::highlight::QueryTerms::parse(&unread.join(" "));
+        if !terms.is_empty() {
+            let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for w in &terms.words {
+                for (field, weight) in [(f.title, 3.0), (f.competences, 1.0), (f.description, 1.0)]
+                {
+                    words.extend(word_variants(field, weight, w)?);
                 }
-                let mut clauses: Vec<(Occur, Box<dyn Query>)> = filters()
-                    .into_iter()
-                    .map(|(o, q)| (o, Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>))
-                    .collect();
-                clauses.push((Occur::Must, Box::new(BooleanQuery::new(words))));
-                let top = searcher.search(
-                    &BooleanQuery::new(clauses),
-                    &TopDocs::with_limit(300).order_by_score(),
-                )?;
-                let best = top.first().map(|t| t.0).unwrap_or(1.0).max(1e-6);
-                let seen: HashSet<u64> = ids_out.iter().copied().collect();
-                for (score, id) in ids(&searcher, f, top)? {
-                    text_scores.insert(id, score / best);
-                    if !seen.contains(&id) {
-                        ids_out.push(id);
-                    }
+            }
+            let kind: Box<dyn Query> = Box::new(TermQuery::new(
+                Term::from_field_text(f.kind, "need"),
+                IndexRecordOption::Basic,
+            ));
+            let query = BooleanQuery::new(vec![
+                (Occur::Must, Box::new(ConstScoreQuery::new(kind, 0.0))),
+                (Occur::Must, Box::new(BooleanQuery::new(words))),
+            ]);
+            let mut top = searcher.search(&query, &collector)?;
+            top.sort_by(|a, b| b.0.total_cmp(&a.0));
+            top.truncate(TEXT_CANDIDATES);
+            let best = top.first().map(|t| t.0).unwrap_or(1.0).max(1e-6);
+            let seen: HashSet<u64> = ids_out.iter().copied().collect();
+            for (score, id) in top {
+                text_scores.insert(id, score / best);
+                if !seen.contains(&id) {
+                    ids_out.push(id);
                 }
             }
         }
         Ok((ids_out, text_scores))
     }
 }
+
+/// Needs taken from a BM25 search of a goal the taxonomy could not read.
+const TEXT_CANDIDATES: usize = 300;
 
 fn relation_open(c: &jobmatch_proto::v1::Company, jobcenter: &str) -> bool {
     c.jobcenter_relations

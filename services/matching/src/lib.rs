@@ -1,6 +1,7 @@
 //! The matching engine: a citizen profile in, ranked placement candidates out, each with its ordinary-hours
 //! potential and a Danish explanation. Also the evaluation of match quality and a naive BM25 baseline.
 
+mod cache;
 pub mod conditions;
 mod engine;
 pub mod eval;

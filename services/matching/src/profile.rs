@@ -3,11 +3,13 @@
 //! occupations personal competences point to, and the stems of everything the citizen can do. Age, gender,
 //! origin and other protected traits are not in the profile and nothing here infers them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use jobmatch_indexer::analysis;
 use jobmatch_proto::v1::CitizenProfile;
 use jobmatch_taxonomy::{OccupationMatch, Taxonomy};
+
+use crate::cache::CachedTaxonomy;
 
 /// One reading of a goal, an earlier job or a competence as an occupation.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +53,75 @@ pub struct CitizenView {
     pub stems: HashSet<String>,
     pub words: Vec<String>,
     pub had_ordinary_hours: bool,
+    /// Readings by ISCO unit group and by minor group, so a need's occupations meet only the readings that can
+    /// fit them instead of all of them.
+    pub by_unit: HashMap<String, Vec<ReadingRef>>,
+    pub by_minor: HashMap<String, Vec<ReadingRef>>,
+}
+
+/// Where a reading sits in the view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadingRef {
+    Goal(usize, usize),
+    Experience(usize),
+    Hint(usize),
+}
+
+impl CitizenView {
+    /// The reading and the text it came from.
+    pub fn get(&self, r: ReadingRef) -> Option<(&str, &Reading)> {
+        match r {
+            ReadingRef::Goal(g, i) => self
+                .goals
+                .get(g)
+                .and_then(|g| g.readings.get(i).map(|r| (g.text.as_str(), r))),
+            ReadingRef::Experience(i) => self.experience.get(i).map(|(t, r)| (t.as_str(), r)),
+            ReadingRef::Hint(i) => self.hints.get(i).map(|(t, r)| (t.as_str(), r)),
+        }
+    }
+
+    fn build_indexes(&mut self) {
+        let mut add = |r: ReadingRef, isco: &str, minor_too: bool| {
+            self.by_unit.entry(isco.to_string()).or_default().push(r);
+            if minor_too && let Some(m) = isco.get(..3) {
+                self.by_minor.entry(m.to_string()).or_default().push(r);
+            }
+        };
+        for (gi, g) in self.goals.iter().enumerate() {
+            for (ri, r) in g.readings.iter().enumerate() {
+                add(ReadingRef::Goal(gi, ri), &r.isco, true);
+            }
+        }
+        for (i, (_, r)) in self.experience.iter().enumerate() {
+            add(ReadingRef::Experience(i), &r.isco, false);
+        }
+        for (i, (_, r)) in self.hints.iter().enumerate() {
+            add(ReadingRef::Hint(i), &r.isco, false);
+        }
+    }
+
+    /// ISCO terms to retrieve, in two tiers: the goals' and earlier work's unit groups, which can fit at the
+    /// upper levels, and the goals' minor groups and competence hints, which fit at most at `MinorGroup`.
+    pub fn retrieval_groups(&self) -> (Vec<String>, Vec<String>) {
+        let mut upper = std::collections::BTreeSet::new();
+        let mut lower = std::collections::BTreeSet::new();
+        for g in &self.goals {
+            for r in &g.readings {
+                upper.insert(format!("4:{}", r.isco));
+                if let Some(m) = r.isco.get(..3) {
+                    lower.insert(format!("3:{m}"));
+                }
+            }
+        }
+        for (_, r) in &self.experience {
+            upper.insert(format!("4:{}", r.isco));
+        }
+        for (_, r) in &self.hints {
+            lower.insert(format!("4:{}", r.isco));
+        }
+        lower.retain(|g| !upper.contains(g));
+        (upper.into_iter().collect(), lower.into_iter().collect())
+    }
 }
 
 /// Readings within this share of the best one are kept: a close second reading is a real ambiguity.
@@ -102,7 +173,8 @@ pub fn coded_reading(tax: &Taxonomy, code: &str, text: &str) -> Option<Reading> 
     })
 }
 
-pub fn interpret(tax: &Taxonomy, c: &CitizenProfile) -> CitizenView {
+pub fn interpret(cached: &CachedTaxonomy, c: &CitizenProfile) -> CitizenView {
+    let tax = cached.taxonomy();
     let mut view = CitizenView::default();
     for g in &c.job_goals {
         let coded = g
@@ -112,7 +184,7 @@ pub fn interpret(tax: &Taxonomy, c: &CitizenProfile) -> CitizenView {
             .and_then(|code| coded_reading(tax, code, &g.text));
         let readings = match coded {
             Some(r) => vec![r],
-            None => readings(tax.normalize(&g.text, 6)),
+            None => readings(cached.normalize(&g.text, 6)),
         };
         view.goals.push(GoalView {
             text: g.text.clone(),
@@ -120,14 +192,14 @@ pub fn interpret(tax: &Taxonomy, c: &CitizenProfile) -> CitizenView {
         });
     }
     for e in &c.experience {
-        if let Some(r) = readings(tax.normalize(&e.title, 3)).into_iter().next() {
+        if let Some(r) = readings(cached.normalize(&e.title, 3)).into_iter().next() {
             view.experience.push((e.title.clone(), r));
         }
         view.had_ordinary_hours |= e.ordinary_hours;
     }
     view.had_ordinary_hours |= c.previous_ordinary_hours;
     for comp in &c.competences {
-        for (isco, w) in tax.competence_hints(comp) {
+        for (isco, w) in cached.competence_hints(comp) {
             let label = tax.isco_title(&isco).unwrap_or_default().to_string();
             let r = Reading {
                 isco,
@@ -153,5 +225,6 @@ pub fn interpret(tax: &Taxonomy, c: &CitizenProfile) -> CitizenView {
             view.words.push(tok.lower);
         }
     }
+    view.build_indexes();
     view
 }

@@ -84,7 +84,8 @@ impl Config {
             fig = fig.merge(Toml::file_exact(path));
         }
         let config: Config = fig
-            .merge(Env::prefixed("JOBMATCH_").split("__"))
+            // JOBMATCH_CONFIG names the file; it is not a key.
+            .merge(Env::prefixed("JOBMATCH_").ignore(&["config"]).split("__"))
             .merge(Serialized::defaults(flags))
             .extract()
             .map_err(Box::new)?;

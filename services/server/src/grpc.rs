@@ -545,15 +545,37 @@ impl MatchService for Api {
         request: Request<MatchCitizenRequest>,
     ) -> Result<Response<MatchCitizenResponse>, Status> {
         let (meta, _, req) = request.into_parts();
-        handle("MatchCitizen", &meta, self.app.request_cap(), |ctx| async move {
-            let citizen = req.citizen.ok_or_else(|| ServiceError::invalid("citizen", "is required"))?;
-            let options = req.options.unwrap_or_default();
-            // The audit trail records who read matches for which pseudonymous profile; it goes to its own
-            // target so it can be routed apart from operational logs.
-            tracing::info!(target: "jobmatch::audit", request_id = %ctx.request_id, tenant = ctx.tenant.as_deref().unwrap_or("-"), citizen_ref = %citizen.citizen_ref, action = "match", "audit");
-            let matcher = Arc::clone(&self.app.matcher);
-            Ok(self.app.pool.run(move || matcher.match_citizen(citizen, &options)).await??)
-        })
+        handle(
+            "MatchCitizen",
+            &meta,
+            self.app.request_cap(),
+            |ctx| async move {
+                let citizen = req
+                    .citizen
+                    .ok_or_else(|| ServiceError::invalid("citizen", "is required"))?;
+                let options = req.options.unwrap_or_default();
+                let citizen_ref = citizen.citizen_ref.clone();
+                let matcher = Arc::clone(&self.app.matcher);
+                let response = self
+                    .app
+                    .pool
+                    .run(move || matcher.match_citizen(citizen, &options))
+                    .await??;
+                // The audit trail records who read matches for which pseudonymous profile, on its own target so it
+                // can be routed apart from operational logs. Written only after validation, so a refused (for
+                // example CPR-shaped) reference never reaches it.
+                tracing::info!(
+                    target: "jobmatch::audit",
+                    request_id = %ctx.request_id,
+                    tenant = ctx.tenant.as_deref().unwrap_or("-"),
+                    citizen_ref = %citizen_ref,
+                    candidates = response.candidates.len(),
+                    action = "match",
+                    "audit"
+                );
+                Ok(response)
+            },
+        )
         .await
     }
 }

@@ -102,7 +102,6 @@ async fn reflection_lists_the_services() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: only grpc.reflection.v1 is served (services/server/src/server.rs:41 build_v1); grpcurl 1.8.6 and other older clients need v1alpha (add build_v1alpha() as a second service)"]
 async fn reflection_v1alpha_for_older_clients() {
     use tonic_reflection::pb::v1alpha::ServerReflectionRequest as AlphaReq;
     use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient as AlphaClient;
@@ -195,7 +194,6 @@ async fn tiny_deadline_fails_fast_instead_of_hanging() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: the index cannot be reopened: `kind` is not STORED (indexer/src/schema.rs:53), so load_catalog (indexer/src/index.rs:179) parses companies as needs and App::open fails with CorruptRecord"]
 async fn graceful_shutdown_keeps_upserts() {
     let server = TestServer::start(false).await;
     let key = cvr(777);

@@ -525,7 +525,6 @@ async fn devset_citizens_through_grpc() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: paid hours offered without a number fall back to the need's minimum hours (services/matching/src/potential.rs:66), so raising ordinary_hours.hours_per_week from 0 to 1 lowers the expectation; the crate's own potential::tests::monotone_in_each_input fails the same way"]
 async fn hours_potential_monotone_from_zero_offered_hours() {
     let server = server_with(vec![], |_| {}).await;
     let mut n = warehouse("HP0");
