@@ -81,10 +81,10 @@ pub fn snippet(text: &str, terms: &QueryTerms, max_chars: usize) -> Option<Strin
         .map(|(i, _)| i)
         .unwrap_or(0);
     // Start at a word boundary so the fragment does not open mid-word.
-    if start > 0 {
-        if let Some(ws) = text[start..first.from].find(char::is_whitespace) {
-            start += ws + 1;
-        }
+    if start > 0
+        && let Some(ws) = text[start..first.from].find(char::is_whitespace)
+    {
+        start += ws + 1;
     }
     let end = text[start..]
         .char_indices()

@@ -134,43 +134,48 @@ pub fn ingest_files(
     let started = Instant::now();
     let mut summary = IngestSummary::default();
     if let Some(path) = companies {
-        ingest_file::<Company>(
-            index,
-            path,
-            "company",
-            "cvr",
-            Change::UpsertCompany,
-            &mut summary,
-            progress,
-        )?;
+        ingest_file(index, path, &COMPANIES, &mut summary, progress)?;
     }
     if let Some(path) = needs {
-        ingest_file::<Need>(
-            index,
-            path,
-            "need",
-            "need_id",
-            Change::UpsertNeed,
-            &mut summary,
-            progress,
-        )?;
+        ingest_file(index, path, &NEEDS, &mut summary, progress)?;
     }
     index.commit()?;
     summary.elapsed = started.elapsed();
     Ok(summary)
 }
 
+/// A kind of record in a JSON Lines file: its name in reports, its key field and the change it becomes.
+pub struct RecordKind<T> {
+    pub kind: &'static str,
+    pub key_field: &'static str,
+    pub to_change: fn(T) -> Change,
+}
+
+pub const COMPANIES: RecordKind<Company> = RecordKind {
+    kind: "company",
+    key_field: "cvr",
+    to_change: Change::UpsertCompany,
+};
+pub const NEEDS: RecordKind<Need> = RecordKind {
+    kind: "need",
+    key_field: "need_id",
+    to_change: Change::UpsertNeed,
+};
+
 /// Ingests JSON Lines from any reader; `source` names it in errors.
 pub fn ingest_reader<T: DeserializeOwned>(
     index: &JobIndex,
     reader: impl BufRead,
     source: &str,
-    kind: &'static str,
-    key_field: &str,
-    to_change: fn(T) -> Change,
+    record: &RecordKind<T>,
     summary: &mut IngestSummary,
     progress: &mut dyn Progress,
 ) -> Result<(), IndexError> {
+    let RecordKind {
+        kind,
+        key_field,
+        to_change,
+    } = *record;
     let mut batch: Vec<Change> = Vec::with_capacity(CHUNK);
     let mut lines: Vec<u64> = Vec::with_capacity(CHUNK);
     let mut line_no = 0u64;
@@ -224,9 +229,7 @@ pub fn ingest_reader<T: DeserializeOwned>(
 fn ingest_file<T: DeserializeOwned>(
     index: &JobIndex,
     path: &Path,
-    kind: &'static str,
-    key_field: &str,
-    to_change: fn(T) -> Change,
+    record: &RecordKind<T>,
     summary: &mut IngestSummary,
     progress: &mut dyn Progress,
 ) -> Result<(), IndexError> {
@@ -238,9 +241,7 @@ fn ingest_file<T: DeserializeOwned>(
         .unwrap_or_default();
     progress.start(&source, total);
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let result = ingest_reader(
-        index, reader, &source, kind, key_field, to_change, summary, progress,
-    );
+    let result = ingest_reader(index, reader, &source, record, summary, progress);
     progress.finish();
     result
 }

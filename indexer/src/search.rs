@@ -224,12 +224,15 @@ fn run(
     )?)
 }
 
+/// Clauses of a Boolean query.
+pub type Clauses = Vec<(Occur, Box<dyn Query>)>;
+
 /// The ways one query word can match a field: its stem (BM25), the start of a compound, or a typo.
 pub fn word_variants(
     field: Field,
     weight: f32,
     w: &crate::highlight::QueryWord,
-) -> Result<Vec<(Occur, Box<dyn Query>)>, IndexError> {
+) -> Result<Clauses, IndexError> {
     let mut v: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let term = Term::from_field_text(field, &w.stem);
     v.push((

@@ -11,9 +11,12 @@ use jobmatch_taxonomy::Taxonomy;
 
 use crate::profile::{coded_reading, is_precise, relative_weight};
 
+/// A need's title and codes: what its occupations are resolved from.
+type TitleKey = (String, Vec<String>);
+
 pub struct TaxonomyResolver {
     taxonomy: &'static Taxonomy,
-    cache: Mutex<HashMap<(String, Vec<String>), Vec<NeedOccupation>>>,
+    cache: Mutex<HashMap<TitleKey, Vec<NeedOccupation>>>,
 }
 
 impl TaxonomyResolver {

@@ -8,12 +8,14 @@ use std::time::Instant;
 
 use hdrhistogram::Histogram;
 use indicatif::{ProgressBar, ProgressStyle};
-use jobmatch_indexer::ingest::{IngestSummary, Progress, ingest_files};
+use jobmatch_indexer::JobIndex;
+use jobmatch_indexer::ingest::{
+    COMPANIES, IngestSummary, NEEDS, Progress, ingest_files, ingest_reader,
+};
 use jobmatch_indexer::search::{CompanyQuery, search_companies};
-use jobmatch_indexer::{Change, JobIndex};
 use jobmatch_matching::eval::{EvalReport, baseline_ranking, load_citizens, load_qrels, score};
 use jobmatch_matching::{MatchRules, Matcher, TaxonomyResolver};
-use jobmatch_proto::v1::{CitizenProfile, Company, MatchOptions, Need};
+use jobmatch_proto::v1::{CitizenProfile, MatchOptions};
 use jobmatch_taxonomy::Taxonomy;
 
 struct Bar(Option<ProgressBar>);
@@ -263,27 +265,9 @@ pub fn bench(
             let t = Instant::now();
             let mut summary = IngestSummary::default();
             let rc = std::io::Cursor::new(lines_c.join("\n"));
-            jobmatch_indexer::ingest::ingest_reader::<Company>(
-                &index,
-                rc,
-                "companies",
-                "company",
-                "cvr",
-                Change::UpsertCompany,
-                &mut summary,
-                &mut (),
-            )?;
+            ingest_reader(&index, rc, "companies", &COMPANIES, &mut summary, &mut ())?;
             let rn = std::io::Cursor::new(lines_n.join("\n"));
-            jobmatch_indexer::ingest::ingest_reader::<Need>(
-                &index,
-                rn,
-                "needs",
-                "need",
-                "need_id",
-                Change::UpsertNeed,
-                &mut summary,
-                &mut (),
-            )?;
+            ingest_reader(&index, rn, "needs", &NEEDS, &mut summary, &mut ())?;
             index.commit()?;
             let secs = t.elapsed().as_secs_f64();
             println!(
