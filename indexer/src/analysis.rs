@@ -28,7 +28,14 @@ pub struct AnalyzedToken {
 /// Analyzes `text` as the index does, keeping offsets and the lowercased surface form (for prefix and typo
 /// matching, which work on words, not stems).
 pub fn analyze(text: &str) -> Vec<AnalyzedToken> {
-    let mut analyzer = danish_analyzer();
+    thread_local! {
+        // Building an analyzer allocates its filters; one per thread is reused across calls.
+        static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(danish_analyzer());
+    }
+    ANALYZER.with_borrow_mut(|analyzer| analyze_with(analyzer, text))
+}
+
+fn analyze_with(analyzer: &mut TextAnalyzer, text: &str) -> Vec<AnalyzedToken> {
     let mut stream = analyzer.token_stream(text);
     let mut out = Vec::new();
     while let Some(tok) = stream.next() {

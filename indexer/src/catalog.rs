@@ -3,7 +3,12 @@
 //! which keeps a query's cost in the posting lists. The catalog is the seam where a shared store (Redis) can
 //! take over when several replicas run.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+// Catalog look-ups run once per candidate in matching; FxHash is several times faster than SipHash on these
+// short keys, and the keys are ids the service assigns or validated codes, not attacker-chosen hash floods
+// at a scale that matters.
+use rustc_hash::FxHashMap as HashMap;
 
 use jobmatch_proto::v1::{Company, Need};
 
@@ -70,6 +75,21 @@ pub struct NeedEntry {
     /// The need's own location, or its company's.
     pub lat: f64,
     pub lon: f64,
+    /// Stems of each required competence, analysed once at write time for competence coverage.
+    pub competence_stems: Vec<Vec<String>>,
+}
+
+/// Stems of each of a need's required competences.
+pub fn competence_stems(n: &Need) -> Vec<Vec<String>> {
+    n.competences_required
+        .iter()
+        .map(|c| {
+            crate::analysis::analyze(c)
+                .into_iter()
+                .map(|t| t.stem)
+                .collect()
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

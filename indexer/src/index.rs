@@ -216,6 +216,7 @@ impl JobIndex {
                 n.need_id.clone(),
                 NeedEntry {
                     id,
+                    competence_stems: crate::catalog::competence_stems(&n),
                     record: n,
                     occupations,
                     lat,
@@ -314,8 +315,10 @@ impl JobIndex {
         for need_id in &resolve_needs {
             if let Some(entry) = cat.needs.get(need_id) {
                 let occupations = self.resolver.resolve(&entry.record);
+                let stems = crate::catalog::competence_stems(&entry.record);
                 if let Some(e) = cat.needs.get_mut(need_id) {
                     e.occupations = occupations;
+                    e.competence_stems = stems;
                 }
             }
         }
@@ -430,6 +433,7 @@ impl JobIndex {
                         occupations: Vec::new(),
                         lat: 0.0,
                         lon: 0.0,
+                        competence_stems: Vec::new(),
                     },
                 );
                 true

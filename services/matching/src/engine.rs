@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use jobmatch_indexer::needbits::CitizenMask;
 use jobmatch_indexer::search::{NeedIds, word_variants};
-use jobmatch_indexer::{JobIndex, NeedEntry, NeedOccupation, analysis, date, geo, validate};
+use jobmatch_indexer::{JobIndex, NeedEntry, NeedOccupation, date, geo, validate};
 use jobmatch_proto::v1::{
     Candidate, CitizenProfile, Exclusion as ExclusionMsg, MatchCitizenResponse, MatchOptions,
     Occupation, ScoreBreakdown,
@@ -342,7 +342,7 @@ impl Matcher {
                 .company(&need.cvr)
                 .is_some_and(|c| relation_open(&c.record, &citizen.municipality_code));
             let offered = need.ordinary_hours.is_some_and(|o| o.offered);
-            let coverage = coverage(&view, &need.competences_required);
+            let coverage = coverage(&view, &entry.competence_stems);
             let hw = need.hours_per_week.unwrap_or_default();
             let hours_fit = if citizen.available_hours_per_week >= hw.min {
                 1.0
@@ -557,14 +557,10 @@ fn relation_open(c: &jobmatch_proto::v1::Company, jobcenter: &str) -> bool {
 
 /// (covered, required): a required competence is covered when one of its words shares a stem with what the
 /// citizen wrote (competences, earlier work, goals, CV).
-fn coverage(view: &CitizenView, required: &[String]) -> (usize, usize) {
+fn coverage(view: &CitizenView, required: &[Vec<String>]) -> (usize, usize) {
     let covered = required
         .iter()
-        .filter(|comp| {
-            analysis::analyze(comp)
-                .iter()
-                .any(|t| view.stems.contains(&t.stem))
-        })
+        .filter(|stems| stems.iter().any(|s| view.stems.contains(s)))
         .count();
     (covered, required.len())
 }

@@ -3,7 +3,7 @@
 //! occupations personal competences point to, and the stems of everything the citizen can do. Age, gender,
 //! origin and other protected traits are not in the profile and nothing here infers them.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use jobmatch_indexer::analysis;
 use jobmatch_proto::v1::CitizenProfile;
@@ -133,7 +133,7 @@ fn readings(matches: Vec<OccupationMatch>) -> Vec<Reading> {
     if top <= 0.0 {
         return Vec::new();
     }
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     matches
         .into_iter()
         .filter(|m| m.score >= top * KEEP_RATIO)
