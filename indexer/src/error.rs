@@ -17,6 +17,10 @@ pub enum IndexError {
     },
     #[error("stored record is unreadable: {0}")]
     CorruptRecord(String),
+    #[error(
+        "the index in {0} was built with another schema (an older version?); move it away and ingest again"
+    )]
+    SchemaChanged(String),
     #[error("the index writer lock is poisoned")]
     Poisoned,
 }

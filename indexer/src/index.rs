@@ -129,7 +129,12 @@ impl JobIndex {
     ) -> Result<Self, IndexError> {
         std::fs::create_dir_all(dir)?;
         let (schema, _) = Fields::schema();
-        let index = Index::open_or_create(MmapDirectory::open(dir)?, schema)?;
+        let index = match Index::open_or_create(MmapDirectory::open(dir)?, schema) {
+            Err(tantivy::TantivyError::SchemaError(_)) => {
+                return Err(IndexError::SchemaChanged(dir.display().to_string()));
+            }
+            other => other?,
+        };
         Self::from_index(index, resolver, writer_memory)
     }
 

@@ -40,6 +40,34 @@ impl Api {
         Api { app }
     }
 
+    fn company(&self, cvr: &str) -> Result<Company, ServiceError> {
+        let catalog = self.app.index.catalog()?;
+        let c = catalog.company(cvr).ok_or_else(|| IndexError::NotFound {
+            kind: "company",
+            key: cvr.to_string(),
+        })?;
+        Ok(c.record.clone())
+    }
+
+    fn need(&self, need_id: &str) -> Result<Need, ServiceError> {
+        let catalog = self.app.index.catalog()?;
+        let n = catalog.need(need_id).ok_or_else(|| IndexError::NotFound {
+            kind: "need",
+            key: need_id.to_string(),
+        })?;
+        Ok(n.record.clone())
+    }
+
+    async fn delete(&self, change: Change) -> Result<DeleteResponse, ServiceError> {
+        match self.apply_one(change).await? {
+            Outcome::Deleted { key, count } => Ok(DeleteResponse {
+                key,
+                deleted: count,
+            }),
+            _ => Err(ServiceError::Unavailable),
+        }
+    }
+
     async fn apply_one(&self, change: Change) -> Result<Outcome, ServiceError> {
         let index = Arc::clone(&self.app.index);
         let mut report = self
@@ -113,12 +141,7 @@ impl CompanyService for Api {
             self.app.request_cap(),
             |_ctx| async move {
                 require("cvr", &req.cvr)?;
-                let catalog = self.app.index.catalog()?;
-                let c = catalog.company(&req.cvr).ok_or(IndexError::NotFound {
-                    kind: "company",
-                    key: req.cvr.clone(),
-                })?;
-                Ok(c.record.clone())
+                self.company(&req.cvr)
             },
         )
         .await
@@ -135,13 +158,7 @@ impl CompanyService for Api {
             self.app.request_cap(),
             |_ctx| async move {
                 require("cvr", &req.cvr)?;
-                match self.apply_one(Change::DeleteCompany(req.cvr)).await? {
-                    Outcome::Deleted { key, count } => Ok(DeleteResponse {
-                        key,
-                        deleted: count,
-                    }),
-                    _ => Err(ServiceError::Unavailable),
-                }
+                self.delete(Change::DeleteCompany(req.cvr)).await
             },
         )
         .await
@@ -169,12 +186,7 @@ impl CompanyService for Api {
             self.app.request_cap(),
             |_ctx| async move {
                 require("need_id", &req.need_id)?;
-                let catalog = self.app.index.catalog()?;
-                let n = catalog.need(&req.need_id).ok_or(IndexError::NotFound {
-                    kind: "need",
-                    key: req.need_id.clone(),
-                })?;
-                Ok(n.record.clone())
+                self.need(&req.need_id)
             },
         )
         .await
@@ -204,12 +216,7 @@ impl CompanyService for Api {
                     status,
                 })
                 .await?;
-                let catalog = self.app.index.catalog()?;
-                let n = catalog.need(&req.need_id).ok_or(IndexError::NotFound {
-                    kind: "need",
-                    key: req.need_id.clone(),
-                })?;
-                Ok(n.record.clone())
+                self.need(&req.need_id)
             },
         )
         .await
@@ -226,13 +233,7 @@ impl CompanyService for Api {
             self.app.request_cap(),
             |_ctx| async move {
                 require("need_id", &req.need_id)?;
-                match self.apply_one(Change::DeleteNeed(req.need_id)).await? {
-                    Outcome::Deleted { key, count } => Ok(DeleteResponse {
-                        key,
-                        deleted: count,
-                    }),
-                    _ => Err(ServiceError::Unavailable),
-                }
+                self.delete(Change::DeleteNeed(req.need_id)).await
             },
         )
         .await

@@ -3,6 +3,7 @@
 //!
 //! Usage: cargo run --release --example accuracy -- NEEDS.jsonl CITIZENS.jsonl [--misses]
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use jobmatch_taxonomy::Taxonomy;
@@ -56,6 +57,17 @@ fn predict(t: &Taxonomy, text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The ESCO occupation the matcher reads for a coded text: the best match inside the
+/// coded unit group (as services/matching does), else the group itself.
+fn coded_uri(t: &Taxonomy, text: &str, code: &str) -> String {
+    let unit = code.get(..4).unwrap_or(code);
+    t.normalize(text, 10)
+        .into_iter()
+        .find(|m| m.isco_code == unit && !m.esco_uri.is_empty())
+        .map(|m| m.esco_uri)
+        .unwrap_or_default()
 }
 
 /// One edit (swap, drop, double or replace a letter) in the longest word, chosen by `seed`.
@@ -116,6 +128,9 @@ fn main() {
 
     let mut texts: Vec<String> = Vec::new();
     let mut titles = Score::default();
+    // Consistency of the ESCO occupation chosen inside a unit group: code -> uri -> count.
+    let mut need_uris: HashMap<String, HashMap<String, usize>> = HashMap::new();
+    let mut goal_uris: Vec<(String, String)> = Vec::new();
     for n in read_jsonl(needs) {
         let Some(title) = n["title"].as_str() else {
             continue;
@@ -131,6 +146,13 @@ fn main() {
             .unwrap_or_default();
         if gold.is_empty() {
             continue;
+        }
+        if let Some(g) = gold.first() {
+            *need_uris
+                .entry(g.clone())
+                .or_default()
+                .entry(coded_uri(t, title, g))
+                .or_default() += 1;
         }
         let title = if typos {
             add_typo(title, titles.n)
@@ -156,6 +178,7 @@ fn main() {
             let Some(code) = g["occupation_code"].as_str() else {
                 continue;
             };
+            goal_uris.push((code.to_string(), coded_uri(t, text, code)));
             let text = if typos {
                 add_typo(text, goals.n)
             } else {
@@ -179,6 +202,25 @@ fn main() {
     }
     titles.print("titles");
     goals.print("goals");
+    let codes = need_uris.len().max(1) as f64;
+    let distinct: usize = need_uris.values().map(HashMap::len).sum();
+    let modal = |code: &str| {
+        need_uris.get(code.get(..4).unwrap_or(code)).and_then(|m| {
+            m.iter()
+                .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+                .map(|(u, _)| u.clone())
+        })
+    };
+    let agree = goal_uris
+        .iter()
+        .filter(|(c, u)| !u.is_empty() && modal(c).as_deref() == Some(u.as_str()))
+        .count();
+    println!(
+        "esco     uris/code(needs)={:.2} goal=modal need uri {:.3} (n={})",
+        distinct as f64 / codes,
+        agree as f64 / goal_uris.len().max(1) as f64,
+        goal_uris.len()
+    );
 
     let rounds = 5;
     let start = Instant::now();

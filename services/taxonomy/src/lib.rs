@@ -70,6 +70,10 @@ struct LexEntry {
     whole_word: bool,
     text: &'static str,
     codes: Vec<(&'static str, f32)>,
+    /// Per code: the ESCO occupation (preferred label) the term means inside that
+    /// group, written `isco=label` in the data; resolved to `occ` at build time.
+    occ_labels: Vec<Option<&'static str>>,
+    occ: Vec<Option<u32>>,
 }
 
 pub struct Taxonomy {
@@ -90,6 +94,12 @@ pub struct Taxonomy {
     trigrams: HashMap<[char; 3], Vec<u32>>,
     lexicon: Vec<LexEntry>,
     competences: Vec<LexEntry>,
+    /// Canonical occupation of each occupation: ESCO lists near-duplicates in one
+    /// unit group that share labels ("barnepige", "babysitter", "au pair"); they
+    /// are one job to a jobseeker and an employer, so they answer as one.
+    canon: Vec<u32>,
+    /// Unit group -> canonical occupation for group-level readings.
+    defaults: HashMap<&'static str, u32>,
     /// Every known word/key, for typo correction.
     vocab: Vec<String>,
     vocab_set: HashSet<String>,
@@ -100,6 +110,69 @@ pub struct Taxonomy {
 }
 
 static EMBEDDED: OnceLock<Taxonomy> = OnceLock::new();
+
+/// The occupation a group-level reading stands for ("arbejde på lager" names unit
+/// group 9333, and in it most likely the warehouse worker, not the stevedore): the
+/// common entry-level occupation of the unit group, so that colloquial goals and
+/// job titles of the same job land on the same ESCO occupation. (ISCO-08, ESCO
+/// preferred label.)
+const GROUP_DEFAULTS: &[(&str, &str)] = &[
+    ("4110", "kontormedarbejder"),
+    ("4222", "kundeserviceassistent"),
+    ("4321", "produktionsmedarbejder"),
+    ("4412", "postbud"),
+    ("5120", "kok"),
+    ("5131", "tjener"),
+    ("5132", "bartender"),
+    ("5141", "frisør"),
+    ("5153", "vicevært"),
+    ("5164", "dyrepasserassistent"),
+    ("5223", "butiksassistent"),
+    ("5230", "kasseassistent"),
+    ("5244", "callcentermedarbejder"),
+    ("5311", "barnepige"),
+    ("5312", "undervisningsassistent i grundskolen 0-6 klasse"),
+    ("5321", "sygehjælper"),
+    ("5322", "social- og sundhedshjælper"),
+    ("5414", "sikkerhedsvagt"),
+    ("6113", "anlægsgartner"),
+    ("6121", "landbrugsmedhjælper"),
+    ("7511", "slagterimedarbejder"),
+    ("7512", "bager"),
+    ("7531", "skrædder"),
+    ("7533", "syoperatør"),
+    ("8322", "chauffør - vareudbringning"),
+    ("8331", "buschauffør"),
+    ("8332", "lastbilchauffør"),
+    ("8344", "gaffeltruckfører"),
+    ("9111", "rengøringshjælp"),
+    ("9112", "rengøringsassistent"),
+    ("9121", "vaskeriassistent"),
+    ("9122", "bilvaskmedarbejder"),
+    ("9211", "frugt- og grøntsagsplukker"),
+    ("9212", "staldmedarbejder"),
+    ("9214", "gartnerimedarbejder"),
+    ("9215", "skovarbejder"),
+    ("9313", "anlægsarbejder"),
+    ("9321", "pakkeriassistent"),
+    ("9329", "fabriksmedarbejder - rengøring og lager"),
+    ("9333", "lagerarbejder"),
+    ("9334", "vareopfylder"),
+    ("9412", "køkkenassistent"),
+    ("9611", "renovationsarbejder"),
+    ("9613", "gadefejer"),
+    ("9621", "hotelportier"),
+    ("9622", "ejendomsservicetekniker"),
+];
+
+fn find_root(parent: &mut [u32], mut x: u32) -> u32 {
+    while parent[x as usize] != x {
+        let p = parent[parent[x as usize] as usize];
+        parent[x as usize] = p;
+        x = p;
+    }
+    x
+}
 
 fn major_group_prior(isco: &str) -> f32 {
     // The service places long-term unemployed citizens, so for a vague or shared
@@ -133,6 +206,8 @@ struct Acc {
     cands: HashMap<CandKey, Cand>,
     /// Per ISCO group and evidence stage: best score, so agreeing stages add up.
     support: HashMap<(&'static str, u8), f32>,
+    /// Per ISCO group: the occupation a lexicon term named, with the term's score.
+    hints: HashMap<&'static str, (f32, u32)>,
 }
 
 impl Acc {
@@ -193,20 +268,23 @@ fn deletion_variants(word: &str, out: &mut Vec<String>) {
     }
 }
 
-fn parse_codes(
-    spec: &'static str,
-    groups: &HashMap<&'static str, &'static str>,
-) -> Vec<(&'static str, f32)> {
+type CodeSpec = (&'static str, f32, Option<&'static str>);
+
+fn parse_codes(spec: &'static str, groups: &HashMap<&'static str, &'static str>) -> Vec<CodeSpec> {
     spec.split(',')
         .filter_map(|part| {
             let part = part.trim();
-            let (code, w) = match part.split_once(':') {
+            let (code, w) = match part.rsplit_once(':') {
                 Some((c, w)) => (c.trim(), w.trim().parse::<f32>().ok()?),
                 None => (part, 1.0),
             };
+            let (code, label) = match code.split_once('=') {
+                Some((c, l)) => (c.trim(), Some(l.trim())),
+                None => (code, None),
+            };
             // Codes not in the ISCO table would produce matches without a title.
             let (k, _) = groups.get_key_value(code)?;
-            (k.len() == 4).then_some((*k, w.clamp(0.0, 1.0)))
+            (k.len() == 4).then_some((*k, w.clamp(0.0, 1.0), label))
         })
         .collect()
 }
@@ -227,12 +305,14 @@ fn parse_lexicon(src: &'static str, groups: &HashMap<&'static str, &'static str>
             if words.iter().all(|w| w.2) {
                 return None;
             }
-            let codes = parse_codes(spec, groups);
-            (!codes.is_empty()).then_some(LexEntry {
+            let specs = parse_codes(spec, groups);
+            (!specs.is_empty()).then_some(LexEntry {
                 words,
                 whole_word,
                 text: term,
-                codes,
+                codes: specs.iter().map(|(c, w, _)| (*c, *w)).collect(),
+                occ_labels: specs.iter().map(|(_, _, l)| *l).collect(),
+                occ: Vec::new(),
             })
         })
         .collect()
@@ -320,8 +400,77 @@ impl Taxonomy {
             });
             debug_assert_eq!(label_vec.len(), i + 1);
         }
-        let lexicon = parse_lexicon(LEXICON_TSV, &groups);
-        let competences = parse_lexicon(COMPETENCES_TSV, &groups);
+        // Occupations of one unit group that share a label are merged.
+        let mut parent: Vec<u32> = (0..occupations.len() as u32).collect();
+        for ids in exact.values() {
+            let mut first: HashMap<&'static str, u32> = HashMap::new();
+            for &li in ids {
+                let Some(l) = label_vec.get(li as usize) else {
+                    continue;
+                };
+                let isco = occupations[l.occ as usize].isco;
+                match first.get(isco) {
+                    None => {
+                        first.insert(isco, l.occ);
+                    }
+                    Some(&o) => {
+                        let (a, b) = (find_root(&mut parent, o), find_root(&mut parent, l.occ));
+                        if a != b {
+                            parent[a.max(b) as usize] = a.min(b);
+                        }
+                    }
+                }
+            }
+        }
+        let mut n_labels = vec![0u32; occupations.len()];
+        for l in &label_vec {
+            n_labels[l.occ as usize] += 1;
+        }
+        // The representative is the member with the most labels (the broadest one).
+        let mut best_member: HashMap<u32, u32> = HashMap::new();
+        for o in 0..occupations.len() as u32 {
+            let root = find_root(&mut parent, o);
+            let e = best_member.entry(root).or_insert(o);
+            if n_labels[o as usize] > n_labels[*e as usize] {
+                *e = o;
+            }
+        }
+        let mut canon: Vec<u32> = (0..occupations.len() as u32)
+            .map(|o| best_member[&find_root(&mut parent, o)])
+            .collect();
+        let by_pref: HashMap<(&'static str, String), u32> = occupations
+            .iter()
+            .enumerate()
+            .map(|(i, o)| ((o.isco, o.preferred.to_lowercase()), i as u32))
+            .collect();
+        let mut defaults: HashMap<&'static str, u32> = HashMap::new();
+        for (isco, label) in GROUP_DEFAULTS {
+            if let Some(&o) = by_pref.get(&(*isco, label.to_string()))
+                && let Some((k, _)) = groups.get_key_value(isco)
+            {
+                // The default represents its whole cluster.
+                let root = find_root(&mut parent, o);
+                for (m, c) in canon.iter_mut().enumerate() {
+                    if find_root(&mut parent, m as u32) == root {
+                        *c = o;
+                    }
+                }
+                defaults.insert(*k, o);
+            }
+        }
+        let mut lexicon = parse_lexicon(LEXICON_TSV, &groups);
+        let mut competences = parse_lexicon(COMPETENCES_TSV, &groups);
+        for e in lexicon.iter_mut().chain(competences.iter_mut()) {
+            e.occ = e
+                .codes
+                .iter()
+                .zip(&e.occ_labels)
+                .map(|((code, _), l)| {
+                    l.and_then(|l| by_pref.get(&(*code, l.to_lowercase())))
+                        .map(|&o| canon[o as usize])
+                })
+                .collect();
+        }
         for e in lexicon.iter().chain(competences.iter()) {
             for (w, _, _) in e.words.iter().filter(|w| !w.2) {
                 vocab_set.insert(w.clone());
@@ -374,6 +523,8 @@ impl Taxonomy {
             trigrams,
             lexicon,
             competences,
+            canon,
+            defaults,
             vocab,
             vocab_set,
             vocab_stems,
@@ -383,6 +534,10 @@ impl Taxonomy {
 
     pub fn occupation_count(&self) -> usize {
         self.occupations.len()
+    }
+
+    fn canon_of(&self, occ: u32) -> u32 {
+        self.canon.get(occ as usize).copied().unwrap_or(occ)
     }
 
     /// Danish DISCO-08 title of an ISCO-08 group at any level (1-4 digits).
@@ -397,6 +552,7 @@ impl Taxonomy {
         matched: &str,
         kind: MatchKind,
     ) -> Option<OccupationMatch> {
+        let occ = self.canon.get(occ as usize).copied().unwrap_or(occ);
         let o = self.occupations.get(occ as usize)?;
         Some(OccupationMatch {
             esco_uri: format!("{ESCO_PREFIX}{}", o.uuid),
@@ -519,7 +675,7 @@ impl Taxonomy {
                 continue;
             };
             let s = base - if l.preferred { 0.0 } else { 0.04 } - ambiguity;
-            acc.add(CandKey::Occ(l.occ), o.isco, s, kind, l.text);
+            acc.add(CandKey::Occ(self.canon_of(l.occ)), o.isco, s, kind, l.text);
         }
     }
 
@@ -720,9 +876,15 @@ impl Taxonomy {
                 let n_words = e.words.iter().filter(|w| !w.2).count() as f32;
                 let phrase_bonus = 0.03 * (n_words - 1.0).clamp(0.0, 2.0);
                 let base = 0.84 * quality * (0.7 + 0.3 * coverage.min(1.0)) + phrase_bonus;
-                for (code, w) in &e.codes {
+                for (i, (code, w)) in e.codes.iter().enumerate() {
                     let s = (base * w * factor - fuzz_penalty).max(0.05);
                     acc.add(CandKey::Group(code), code, s, MatchKind::Lexicon, e.text);
+                    if let Some(Some(o)) = e.occ.get(i) {
+                        let h = acc.hints.entry(code).or_insert((f32::MIN, *o));
+                        if s > h.0 {
+                            *h = (s, *o);
+                        }
+                    }
                 }
             }
         }
@@ -837,7 +999,13 @@ impl Taxonomy {
             let pref = if l.preferred { 0.02 } else { 0.0 };
             let s = 0.68 * qcov * (0.55 + 0.45 * lcov) + pref - fuzz_penalty;
             if s > 0.1 {
-                acc.add(CandKey::Occ(l.occ), o.isco, s, MatchKind::Words, l.text);
+                acc.add(
+                    CandKey::Occ(self.canon_of(l.occ)),
+                    o.isco,
+                    s,
+                    MatchKind::Words,
+                    l.text,
+                );
             }
         }
     }
@@ -858,7 +1026,11 @@ impl Taxonomy {
         }
         // Group-only lexicon evidence folds into the best occupation of the same
         // group, so results stay diverse across groups.
+        // The target is the occupation the text itself named (a label, compound or
+        // corrected label), else the one a lexicon term named, else the group's
+        // canonical occupation, else the best word-overlap occupation.
         let mut best_occ_in_group: HashMap<&'static str, (CandKey, f32)> = HashMap::new();
+        let mut named_in_group: HashMap<&'static str, (CandKey, f32)> = HashMap::new();
         for (k, c) in &acc.cands {
             if let CandKey::Occ(o) = k
                 && let Some(occ) = self.occupations.get(*o as usize)
@@ -867,13 +1039,51 @@ impl Taxonomy {
                 if c.score > e.1 {
                     *e = (*k, c.score);
                 }
+                if matches!(
+                    c.kind,
+                    MatchKind::ExactLabel | MatchKind::Compound | MatchKind::Fuzzy
+                ) {
+                    let e = named_in_group.entry(occ.isco).or_insert((*k, f32::MIN));
+                    if c.score > e.1 {
+                        *e = (*k, c.score);
+                    }
+                }
             }
         }
+        let canonical = |isco: &'static str| -> Option<CandKey> {
+            if let Some((k, _)) = named_in_group.get(isco) {
+                return Some(*k);
+            }
+            acc.hints
+                .get(isco)
+                .map(|(_, o)| *o)
+                .or_else(|| self.defaults.get(isco).copied())
+                .map(CandKey::Occ)
+        };
+        let lex_groups: HashSet<&'static str> = acc
+            .cands
+            .keys()
+            .filter_map(|k| match k {
+                CandKey::Group(g) => Some(*g),
+                _ => None,
+            })
+            .collect();
         let mut out: Vec<OccupationMatch> = Vec::new();
         let mut group_scores: HashMap<CandKey, (f32, MatchKind, String)> = HashMap::new();
         for (k, c) in acc.cands {
             let target = match k {
-                CandKey::Group(isco) => best_occ_in_group.get(isco).map(|(ok, _)| *ok).unwrap_or(k),
+                CandKey::Group(isco) => canonical(isco)
+                    .or_else(|| best_occ_in_group.get(isco).map(|(ok, _)| *ok))
+                    .unwrap_or(k),
+                // Word overlap alone does not name an occupation: in a group the
+                // lexicon points to, it stands for the group's canonical one.
+                CandKey::Occ(o) if c.kind == MatchKind::Words => {
+                    let isco = self.occupations.get(o as usize).map(|o| o.isco);
+                    match isco {
+                        Some(g) if lex_groups.contains(g) => canonical(g).unwrap_or(k),
+                        _ => k,
+                    }
+                }
                 _ => k,
             };
             let e = group_scores

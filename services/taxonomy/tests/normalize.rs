@@ -164,3 +164,41 @@ fn hostile_input_does_not_panic() {
         Some("9333")
     );
 }
+
+fn top_uri(text: &str) -> String {
+    Taxonomy::embedded()
+        .normalize(text, 3)
+        .first()
+        .map(|m| m.esco_uri.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn same_job_same_occupation() {
+    // ESCO near-duplicates that share labels answer as one occupation.
+    assert_eq!(top_uri("barnepige"), top_uri("babysitter"));
+    assert_eq!(top_uri("au pair"), top_uri("barnepige"));
+    assert_eq!(top_uri("portier"), top_uri("hotelportier"));
+    // Colloquial group-level goals land on the group's canonical occupation.
+    let lager = top_uri("Lagermedarbejder");
+    assert!(!lager.is_empty());
+    for text in ["lagermand", "arbejde på lager", "lagerarbejde"] {
+        assert_eq!(top_uri(text), lager, "{text}");
+    }
+    assert_eq!(top_uri("ekspedient"), top_uri("Butiksassistent"));
+    // A lexicon term can name the occupation inside its group.
+    assert_eq!(top_uri("flyttefirma"), top_uri("flyttemand"));
+    assert_ne!(top_uri("flyttefirma"), lager);
+}
+
+#[test]
+fn temperament_competences_hint() {
+    let t = Taxonomy::embedded();
+    let has = |c: &str, code: &str| t.competence_hints(c).iter().any(|(g, _)| g == code);
+    assert!(has("rolig", "5414"));
+    assert!(has("rolig", "4222"));
+    assert!(has("omsorg", "5311"));
+    assert!(has("tunge løft", "9333"));
+    assert!(has("god til at lave mad", "9412"));
+    assert!(t.competence_hints("mødestabil").is_empty());
+}
