@@ -18,6 +18,7 @@ use crate::conditions::{Exclusion, check_need};
 use crate::explain::explanation;
 use crate::potential::{PotentialInput, estimate, expected_hours};
 use crate::profile::{CitizenView, Reading, ReadingRef, interpret};
+use crate::rules::{FULL_COMPANY_PENALTY, ReasonablenessAction};
 use crate::{MatchError, MatchRules};
 
 /// How a need fits the citizen, strongest first. The order follows how a jobformidler judges a match: the
@@ -309,7 +310,10 @@ impl Matcher {
                     .unwrap_or(u32::MAX);
                 let company_full = i64::from(c.supported_placements) >= i64::from(cap);
                 // Ordinary hours are outside the rule: only a placement that would be internship alone is impossible.
-                if company_full && !offered {
+                if company_full
+                    && !offered
+                    && self.rules.reasonableness_action == ReasonablenessAction::Exclude
+                {
                     *excluded.entry(Exclusion::Reasonableness).or_default() += 1;
                     continue;
                 }
@@ -366,7 +370,12 @@ impl Matcher {
                 + 1.5 * (1.0 - distance_km / radius.max(0.1))
                 + 1.0 * hours_fit
                 + 0.5 * expected / 37.0
-                - if company_full { 1.0 } else { 0.0 };
+                - match (company_full, offered) {
+                    (false, _) => 0.0,
+                    // Paid hours stay possible; only the internship part is blocked.
+                    (true, true) => 1.0,
+                    (true, false) => FULL_COMPANY_PENALTY,
+                };
             scored.push(Scored {
                 entry,
                 fit,

@@ -105,7 +105,13 @@ pub(crate) fn explanation(
         parts.push("mentor".into());
     }
     if s.company_full {
-        parts.push("praktik ikke mulig nu (rimelighedskravet er opbrugt) - kun løntimer".into());
+        let paid = need.ordinary_hours.is_some_and(|o| o.offered);
+        parts.push(if paid {
+            "praktik/løntilskud ikke mulig nu (rimelighedskravet er opbrugt) - kun løntimer".into()
+        } else {
+            "virksomheden har ikke plads til flere i praktik/løntilskud nu (rimelighedskravet) - afklar med virksomheden"
+                .into()
+        });
     }
     if let Some(ex) = excluded.filter(|e| !e.is_empty()) {
         let total: u64 = ex.iter().map(|e| e.count).sum();

@@ -13,7 +13,7 @@ pub mod rules;
 
 pub use engine::{FitLevel, Matcher};
 pub use resolver::TaxonomyResolver;
-pub use rules::{MatchRules, ReasonablenessRule};
+pub use rules::{MatchRules, ReasonablenessAction, ReasonablenessRule};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MatchError {

@@ -46,6 +46,17 @@ impl Default for ReasonablenessRule {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReasonablenessAction {
+    Lower,
+    Exclude,
+}
+
+/// Points an internship-only candidate at a full company loses under `lower`: more than the paid-hours bonus,
+/// less than the gap between fit levels.
+pub const FULL_COMPANY_PENALTY: f64 = 8.0;
+
 /// Matching rules and their dated parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -54,6 +65,11 @@ pub struct MatchRules {
     pub reasonableness: Vec<ReasonablenessRule>,
     /// Minimum hours may exceed the citizen's available hours by at most this much.
     pub hours_slack: i32,
+    /// What happens to an internship-only candidate at a company whose placements fill its reasonableness cap:
+    /// `lower` (default) keeps it, ranked below the feasible candidates of its fit level and flagged in the
+    /// explanation, because the engine advises (employer and shop steward confirm the rule before a placement,
+    /// and a running placement may end); `exclude` leaves it out and counts it.
+    pub reasonableness_action: ReasonablenessAction,
     /// Default number of candidates.
     pub default_k: u32,
     pub max_k: u32,
@@ -64,6 +80,7 @@ impl Default for MatchRules {
         MatchRules {
             reasonableness: vec![ReasonablenessRule::default()],
             hours_slack: 5,
+            reasonableness_action: ReasonablenessAction::Lower,
             default_k: 10,
             max_k: 100,
         }

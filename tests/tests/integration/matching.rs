@@ -443,21 +443,23 @@ async fn reasonableness_rule() {
         },
     )
     .await;
-    assert_eq!(ids(&resp), vec!["PAID".to_string()], "{:?}", resp.excluded);
+    // The engine advises: the internship-only need stays, below the one with paid hours, flagged.
     assert_eq!(
-        excluded(&resp, "reasonableness_rule"),
-        1,
+        ids(&resp),
+        vec!["PAID".to_string(), "INTERN".to_string()],
         "{:?}",
         resp.excluded
     );
-    assert_eq!(
-        resp.candidates[0]
-            .breakdown
-            .as_ref()
-            .unwrap()
-            .reasonableness,
-        0.0
-    );
+    assert_eq!(excluded(&resp, "reasonableness_rule"), 0);
+    for c in &resp.candidates {
+        assert_eq!(c.breakdown.as_ref().unwrap().reasonableness, 0.0);
+        assert!(
+            c.explanation.contains("rimelighedskravet"),
+            "{}",
+            c.explanation
+        );
+    }
+    assert!(resp.candidates[0].score - resp.candidates[1].score > 5.0);
 
     // Below the cap the internship is fine.
     let server = server_with(vec![warehouse("INTERN")], |c| {

@@ -38,13 +38,13 @@ fn devset_quality_does_not_regress() {
         "hard-condition violations in the rankings"
     );
     assert!(
-        ours.ndcg_at_10 >= 0.80,
-        "nDCG@10 {:.3} < 0.80",
+        ours.ndcg_at_10 >= 0.88,
+        "nDCG@10 {:.3} < 0.88",
         ours.ndcg_at_10
     );
     assert!(
-        ours.recall_at_20 >= 0.80,
-        "recall@20 {:.3} < 0.80",
+        ours.recall_at_20 >= 0.88,
+        "recall@20 {:.3} < 0.88",
         ours.recall_at_20
     );
     if let Some(base) = reports.get(1) {
