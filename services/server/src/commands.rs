@@ -152,7 +152,7 @@ pub fn evaluate_with_dump(
                 .map(|c| {
                     c.breakdown
                         .as_ref()
-                        .map(|b| b.fit_level.clone())
+                        .map(|b| format!("{}|{}", b.fit_level, b.matched_goal))
                         .unwrap_or_default()
                 })
                 .collect(),
