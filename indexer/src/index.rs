@@ -117,6 +117,9 @@ pub struct JobIndex {
     writer: Mutex<IndexWriter>,
     reader: IndexReader,
     catalog: RwLock<Catalog>,
+    /// Companies whose documents must be rebuilt before the next commit. A bulk load touches a company once
+    /// per batch holding one of its needs; rebuilding once at commit avoids indexing it again and again.
+    pending_companies: Mutex<BTreeSet<String>>,
     resolver: Arc<dyn OccupationResolver>,
 }
 
@@ -165,6 +168,7 @@ impl JobIndex {
             writer: Mutex::new(writer),
             reader,
             catalog: RwLock::new(Catalog::default()),
+            pending_companies: Mutex::new(BTreeSet::new()),
             resolver,
         };
         this.load_catalog()?;
@@ -256,8 +260,33 @@ impl JobIndex {
     /// Commits pending writes and makes them visible to readers.
     pub fn commit(&self) -> Result<(), IndexError> {
         let mut writer = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+        self.flush_companies(&writer)?;
         writer.commit()?;
         self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Rebuilds the documents of companies changed since the last commit.
+    fn flush_companies(&self, writer: &IndexWriter) -> Result<(), IndexError> {
+        let pending = std::mem::take(
+            &mut *self
+                .pending_companies
+                .lock()
+                .map_err(|_| IndexError::Poisoned)?,
+        );
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let cat = self.catalog.read().map_err(|_| IndexError::Poisoned)?;
+        let today = date::format_days(date::today_days());
+        for cvr in &pending {
+            let Some(entry) = cat.companies.get(cvr) else {
+                continue;
+            };
+            let doc = self.company_doc(&cat, entry, &today)?;
+            writer.delete_term(self.key_term(KIND_COMPANY, cvr));
+            writer.add_document(doc)?;
+        }
         Ok(())
     }
 
@@ -327,7 +356,6 @@ impl JobIndex {
                 }
             }
         }
-        let today = date::format_days(date::today_days());
         for need_id in &dirty_needs {
             let Some(entry) = cat.needs.get(need_id) else {
                 continue;
@@ -341,16 +369,13 @@ impl JobIndex {
                 e.lon = lon;
             }
         }
-        for cvr in &dirty_companies {
-            let Some(entry) = cat.companies.get(cvr) else {
-                continue;
-            };
-            let doc = self.company_doc(&cat, entry, &today)?;
-            writer.delete_term(self.key_term(KIND_COMPANY, cvr));
-            writer.add_document(doc)?;
-        }
         drop(cat);
+        self.pending_companies
+            .lock()
+            .map_err(|_| IndexError::Poisoned)?
+            .extend(dirty_companies);
         if commit {
+            self.flush_companies(&writer)?;
             writer.commit()?;
             self.reader.reload()?;
         }

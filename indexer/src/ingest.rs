@@ -57,6 +57,23 @@ pub fn parse_record<T: DeserializeOwned>(
     line: &str,
     key_field: &str,
 ) -> Result<(T, Vec<String>), ParseError> {
+    // Fast path: straight from the text, no intermediate value. Only a line that fails here takes the slow
+    // path below, which finds the failing field's path and accepts nulls in non-optional fields.
+    let mut unknown = Vec::new();
+    let mut on_unknown = |path: serde_ignored::Path<'_>| unknown.push(path.to_string());
+    let mut json = serde_json::Deserializer::from_str(line);
+    if let Ok(record) = T::deserialize(serde_ignored::Deserializer::new(&mut json, &mut on_unknown))
+        && json.end().is_ok()
+    {
+        return Ok((record, unknown));
+    }
+    parse_record_slow(line, key_field)
+}
+
+fn parse_record_slow<T: DeserializeOwned>(
+    line: &str,
+    key_field: &str,
+) -> Result<(T, Vec<String>), ParseError> {
     let mut value: serde_json::Value = serde_json::from_str(line).map_err(|e| ParseError {
         field: String::new(),
         reason: format!("invalid JSON: {e}"),
