@@ -46,7 +46,10 @@ impl Progress for Bar {
 }
 
 fn print_summary(s: &IngestSummary) {
-    for e in &s.errors {
+    // Parse errors are found before validation errors; report in file order.
+    let mut errors: Vec<_> = s.errors.iter().collect();
+    errors.sort_by(|a, b| (&a.source, a.line).cmp(&(&b.source, b.line)));
+    for e in errors {
         println!("rejected {e}");
     }
     for w in s
