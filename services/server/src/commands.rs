@@ -356,7 +356,73 @@ pub fn bench(
         }
     }
     println!("{}", percentile_line("SearchCompanies", &hs));
+    let hg = grpc_latency(&index, &citizens, rounds)?;
+    println!(
+        "{}",
+        percentile_line("MatchCitizen over gRPC (loopback, real server)", &hg)
+    );
     Ok(())
+}
+
+/// MatchCitizen as a client sees it: the real server on a loopback port, one call at a time.
+fn grpc_latency(
+    index: &Arc<JobIndex>,
+    citizens: &[CitizenProfile],
+    rounds: usize,
+) -> anyhow::Result<Histogram<u64>> {
+    use jobmatch_proto::v1::MatchCitizenRequest;
+    use jobmatch_proto::v1::match_service_client::MatchServiceClient;
+
+    let config = crate::Config::default();
+    let app = Arc::new(crate::App {
+        matcher: Arc::new(Matcher::new(
+            Arc::clone(index),
+            Taxonomy::embedded(),
+            config.rules.clone(),
+        )),
+        pool: crate::pool::WorkPool::new(config.threads()),
+        index: Arc::clone(index),
+        config,
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(crate::server::serve(app, listener, async {
+            let _ = stopped.await;
+        }));
+        let mut client = loop {
+            match MatchServiceClient::connect(format!("http://{addr}")).await {
+                Ok(c) => break c,
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+            }
+        };
+        let options = MatchOptions {
+            k: 10,
+            ..Default::default()
+        };
+        let mut h = Histogram::<u64>::new(3)?;
+        for round in 0..=rounds {
+            for c in citizens {
+                let request = MatchCitizenRequest {
+                    citizen: Some(c.clone()),
+                    options: Some(options.clone()),
+                };
+                let t = Instant::now();
+                client.match_citizen(request).await?;
+                // The first round warms connections and caches.
+                if round > 0 {
+                    h.record(t.elapsed().as_micros() as u64)?;
+                }
+            }
+        }
+        let _ = stop.send(());
+        server.await??;
+        Ok(h)
+    })
 }
 
 pub fn demo_data(out: &Path) -> anyhow::Result<()> {

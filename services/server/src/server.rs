@@ -9,7 +9,6 @@ use jobmatch_proto::v1::match_service_server::MatchServiceServer;
 use jobmatch_proto::v1::search_service_server::SearchServiceServer;
 use jobmatch_proto::v1::taxonomy_service_server::TaxonomyServiceServer;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
 use crate::app::App;
@@ -45,6 +44,8 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
     let addr = listener.local_addr()?;
+    // Without TCP_NODELAY small responses wait for the peer's delayed ACK (about 40 ms on Linux).
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     tracing::info!(%addr, "jobmatch gRPC server listening");
     Server::builder()
         .add_service(health_service)
@@ -54,7 +55,7 @@ pub async fn serve(
         .add_service(SearchServiceServer::new(api.clone()))
         .add_service(MatchServiceServer::new(api.clone()))
         .add_service(TaxonomyServiceServer::new(api))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(incoming, shutdown)
         .await?;
     app.index.commit()?;
     tracing::info!("server stopped; index committed");
