@@ -7,6 +7,11 @@
 //! correction against a precomputed vocabulary, a hand-written lexicon of
 //! colloquial work vocabulary, and finally word overlap with ESCO labels.
 //! Evidence is pooled per ISCO unit group so that independent hints agree.
+//! Before scoring, a compound written as two words is joined ("lager fyr"); words
+//! after a place preposition ("kok på et hotel") count less than the job word;
+//! lexicon terms agreeing on a group across different words add up; whole-word
+//! terms accept definite/plural endings; English loanwords are lexicon terms that
+//! are never targets of typo correction. Held-out check: `tests/paraphrases.rs`.
 //!
 //! Data: ESCO classification (c) European Union, see `data/SOURCES.md`.
 
@@ -15,7 +20,10 @@ mod text;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use text::{Token, is_head, modifier_variants, osa_distance, split_head, tokenize};
+use text::{
+    Token, is_head, is_inflection_of, mark_places, modifier_variants, osa_distance, split_head,
+    tokenize,
+};
 
 const ESCO_PREFIX: &str = "http://data.europa.eu/esco/occupation/";
 const OCCUPATIONS_TSV: &str = include_str!("../data/occupations.tsv");
@@ -27,6 +35,9 @@ const COMPETENCES_TSV: &str = include_str!("../data/competences.tsv");
 /// cap keeps latency bounded.
 const MAX_INPUT_CHARS: usize = 300;
 const MAX_TOKENS: usize = 16;
+/// Evidence from only the place of work ("skole" in "pedel på en skole") counts
+/// less when the text also names the job itself.
+const PLACE_FACTOR: f32 = 0.85;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct OccupationMatch {
@@ -68,6 +79,8 @@ struct LexEntry {
     /// words are kept because they carry meaning in phrases ("vaske op").
     words: Vec<(String, String, bool)>,
     whole_word: bool,
+    /// A foreign loanword: recognised, but never the target of a typo correction.
+    loanword: bool,
     text: &'static str,
     codes: Vec<(&'static str, f32)>,
     /// Per code: the ESCO occupation (preferred label) the term means inside that
@@ -103,6 +116,8 @@ pub struct Taxonomy {
     /// Every known word/key, for typo correction.
     vocab: Vec<String>,
     vocab_set: HashSet<String>,
+    /// Words of loanword lexicon terms: known, so never "corrected".
+    loanwords: HashSet<String>,
     /// Stems of all vocabulary words: an inflected known word is not a typo.
     vocab_stems: HashSet<String>,
     /// Sorted (hash of a 1-deletion variant, vocab index): SymSpell-style index.
@@ -294,6 +309,10 @@ fn parse_lexicon(src: &'static str, groups: &HashMap<&'static str, &'static str>
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .filter_map(|line| {
             let (term, spec) = line.split_once('\t')?;
+            let (loanword, term) = match term.strip_prefix('~') {
+                Some(t) => (true, t),
+                None => (false, term),
+            };
             let (whole_word, term) = match term.strip_prefix('=') {
                 Some(t) => (true, t),
                 None => (false, term),
@@ -309,6 +328,7 @@ fn parse_lexicon(src: &'static str, groups: &HashMap<&'static str, &'static str>
             (!specs.is_empty()).then_some(LexEntry {
                 words,
                 whole_word,
+                loanword,
                 text: term,
                 codes: specs.iter().map(|(c, w, _)| (*c, *w)).collect(),
                 occ_labels: specs.iter().map(|(_, _, l)| *l).collect(),
@@ -471,9 +491,14 @@ impl Taxonomy {
                 })
                 .collect();
         }
+        let mut loanwords: HashSet<String> = HashSet::new();
         for e in lexicon.iter().chain(competences.iter()) {
             for (w, _, _) in e.words.iter().filter(|w| !w.2) {
-                vocab_set.insert(w.clone());
+                if e.loanword {
+                    loanwords.insert(w.clone());
+                } else {
+                    vocab_set.insert(w.clone());
+                }
             }
         }
         for m in modifiers.keys() {
@@ -527,6 +552,7 @@ impl Taxonomy {
             defaults,
             vocab,
             vocab_set,
+            loanwords,
             vocab_stems,
             deletes,
         }
@@ -682,7 +708,7 @@ impl Taxonomy {
     /// Quality (0..=1) of the best way all term words occur in the tokens: a
     /// whole word or a modifier before a generic head counts fully, a part of
     /// some other compound less.
-    fn lex_matches(entry: &LexEntry, tokens: &[Token]) -> Option<(f32, usize)> {
+    fn lex_matches(entry: &LexEntry, tokens: &[Token]) -> Option<(f32, u32, bool)> {
         let mut quality = 1.0f32;
         let mut used: u32 = 0;
         for (raw, st, stop) in &entry.words {
@@ -696,7 +722,10 @@ impl Taxonomy {
             for (i, t) in tokens.iter().enumerate().filter(|(_, t)| !t.stop) {
                 // Whole-word entries are short words that are also parts of unrelated
                 // words or inflections ("bær" vs "bære"), so only the exact form counts.
-                if t.norm == *raw || (!entry.whole_word && t.stem == *st) {
+                if t.norm == *raw
+                    || (!entry.whole_word && t.stem == *st)
+                    || (entry.whole_word && is_inflection_of(&t.norm, raw))
+                {
                     best = (1.0, i);
                     break;
                 }
@@ -719,7 +748,10 @@ impl Taxonomy {
             quality = quality.min(best.0);
             used |= 1u32 << best.1.min(31);
         }
-        Some((quality, used.count_ones() as usize))
+        let only_places = (0..tokens.len().min(32))
+            .filter(|i| used & (1u32 << i) != 0)
+            .all(|i| tokens[i].place);
+        Some((quality, used, only_places))
     }
 
     /// Normalises free text to ranked occupations (deduplicated by occupation).
@@ -739,6 +771,7 @@ impl Taxonomy {
         if tokens.iter().all(|t| t.stop) {
             return Vec::new();
         }
+        let mut tokens = self.merge_split_compounds(tokens);
         let mut acc = Acc::default();
         let mut fuzz_penalty = 0.0f32;
 
@@ -749,6 +782,7 @@ impl Taxonomy {
         let mut corrections = 0;
         for t in tokens.iter_mut().filter(|t| !t.stop) {
             if self.vocab_set.contains(&t.norm)
+                || self.loanwords.contains(&t.norm)
                 || self.vocab_stems.contains(&t.stem)
                 || self.known_compound(&t.norm)
             {
@@ -784,6 +818,9 @@ impl Taxonomy {
                 *t = Token::new(format!("{w}{head}"));
             }
         }
+        let mut tokens = self.merge_split_compounds(tokens);
+        mark_places(&mut tokens);
+        let has_job_word = tokens.iter().any(|t| !t.stop && !t.place);
         let content: Vec<&Token> = tokens.iter().filter(|t| !t.stop).collect();
         let fuzzy = fuzz_penalty > 0.0;
         let kind_or_fuzzy = |k: MatchKind| if fuzzy { MatchKind::Fuzzy } else { k };
@@ -819,12 +856,17 @@ impl Taxonomy {
         let mut compound_keys: Vec<(String, f32)> = vec![(ckey.clone(), 1.0)];
         if multi {
             for t in content.iter().filter(|t| !is_head(&t.norm)) {
-                compound_keys.push((t.norm.clone(), 0.85));
+                let f = if t.place && has_job_word {
+                    0.85 * PLACE_FACTOR
+                } else {
+                    0.85
+                };
+                compound_keys.push((t.norm.clone(), f));
             }
         }
         for (key, factor) in &compound_keys {
             if multi
-                && *factor < 1.0
+                && *factor < 0.9
                 && let Some(ids) = self.exact.get(key.as_str())
             {
                 self.add_labels(
@@ -865,17 +907,25 @@ impl Taxonomy {
         }
 
         // Lexicon: colloquial words and phrases mapped to ISCO groups.
+        // Per group and token: the best lexicon weight that explains the token, so
+        // that terms agreeing on a group across words add up ("pleje af ældre").
+        type Joint = (u32, [f32; MAX_TOKENS], Vec<&'static str>);
+        let mut joint: HashMap<&'static str, Joint> = HashMap::new();
         for (entries, factor) in [(&self.lexicon, 1.0f32), (&self.competences, 0.7)] {
             for e in entries.iter() {
-                let Some((quality, used)) = Self::lex_matches(e, &tokens) else {
+                let Some((quality, used_mask, only_places)) = Self::lex_matches(e, &tokens) else {
                     continue;
                 };
+                let used = used_mask.count_ones() as usize;
                 // A term explaining only part of the text ("lager" in "driftsleder på
                 // lager") must not outrank a label that explains all of it.
                 let coverage = used as f32 / content.len().max(1) as f32;
                 let n_words = e.words.iter().filter(|w| !w.2).count() as f32;
                 let phrase_bonus = 0.03 * (n_words - 1.0).clamp(0.0, 2.0);
-                let base = 0.84 * quality * (0.7 + 0.3 * coverage.min(1.0)) + phrase_bonus;
+                let mut base = 0.84 * quality * (0.7 + 0.3 * coverage.min(1.0)) + phrase_bonus;
+                if only_places && has_job_word {
+                    base *= PLACE_FACTOR;
+                }
                 for (i, (code, w)) in e.codes.iter().enumerate() {
                     let s = (base * w * factor - fuzz_penalty).max(0.05);
                     acc.add(CandKey::Group(code), code, s, MatchKind::Lexicon, e.text);
@@ -885,8 +935,37 @@ impl Taxonomy {
                             *h = (s, *o);
                         }
                     }
+                    if factor >= 1.0 && content.len() > 1 {
+                        let j = joint
+                            .entry(code)
+                            .or_insert((0, [0.0; MAX_TOKENS], Vec::new()));
+                        if !j.2.contains(&e.text) {
+                            j.2.push(e.text);
+                        }
+                        for ti in 0..tokens.len().min(MAX_TOKENS) {
+                            if used_mask & (1u32 << ti) != 0 {
+                                j.0 |= 1u32 << ti;
+                                j.1[ti] = j.1[ti].max(quality * w);
+                            }
+                        }
+                    }
                 }
             }
+        }
+        for (code, (mask, best, terms)) in joint {
+            if mask.count_ones() < 2 {
+                continue;
+            }
+            let sum: f32 = best.iter().sum();
+            let s = 0.84 * sum / content.len().max(1) as f32 + 0.03 - fuzz_penalty;
+            let matched = terms.join(" + ");
+            acc.add(
+                CandKey::Group(code),
+                code,
+                s.max(0.05),
+                MatchKind::Lexicon,
+                &matched,
+            );
         }
 
         // Word overlap with labels: the weakest but broadest evidence.
@@ -907,6 +986,35 @@ impl Taxonomy {
         }
 
         self.rank(acc, limit)
+    }
+
+    /// Joins a compound written as two words ("lager fyr", "hjemme hjælper") when
+    /// the joined form is a known word or a known modifier before a generic head,
+    /// so every stage sees the word as one.
+    fn merge_split_compounds(&self, tokens: Vec<Token>) -> Vec<Token> {
+        let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
+        let mut it = tokens.into_iter().peekable();
+        while let Some(t) = it.next() {
+            if !t.stop
+                && let Some(next) = it.peek()
+                && !next.stop
+                && !is_head(&t.norm)
+            {
+                let joined = format!("{}{}", t.norm, next.norm);
+                let known = self.vocab_set.contains(&joined)
+                    || (is_head(&next.norm)
+                        && modifier_variants(&t.norm)
+                            .iter()
+                            .any(|v| self.vocab_set.contains(v)));
+                if known {
+                    it.next();
+                    out.push(Token::new(joined));
+                    continue;
+                }
+            }
+            out.push(t);
+        }
+        out
     }
 
     /// A word not in the vocabulary but built from known parts is a new
@@ -931,11 +1039,12 @@ impl Taxonomy {
             if b.chars().count() < 4 || !self.vocab_set.contains(b) {
                 continue;
             }
-            if modifier_variants(a)
-                .iter()
-                .any(|v| self.vocab_set.contains(v))
+            // The modifier comes back in its known form ("kokke" -> "kok").
+            if let Some(v) = modifier_variants(a)
+                .into_iter()
+                .find(|v| self.vocab_set.contains(v))
             {
-                return Some((a.to_string(), b.to_string()));
+                return Some((v, b.to_string()));
             }
         }
         None
@@ -946,7 +1055,8 @@ impl Taxonomy {
         let mut hits: HashMap<u32, f32> = HashMap::new();
         let mut label_hits: HashMap<u32, u32> = HashMap::new();
         for t in content {
-            let w = if is_head(&t.norm) { 0.3 } else { 1.0 };
+            let w =
+                if is_head(&t.norm) { 0.3 } else { 1.0 } * if t.place { PLACE_FACTOR } else { 1.0 };
             qweights.push(w);
             let n = t.stem.chars().count();
             if n < 3 {
@@ -1149,7 +1259,7 @@ impl Taxonomy {
         // Work vocabulary ("opvask", "truck") also hints, but less than a curated competence.
         let factor = if any_competence { 0.5 } else { 0.7 };
         for e in &self.lexicon {
-            if Self::lex_matches(e, &tokens).is_some_and(|(q, _)| q >= 1.0) {
+            if Self::lex_matches(e, &tokens).is_some_and(|(q, _, _)| q >= 1.0) {
                 for (code, w) in &e.codes {
                     put(code, w * factor);
                 }

@@ -91,7 +91,25 @@ const STOP_WORDS: &[&str] = &[
     "helt",
     "gå",
     "stå",
+    // English filler in loanword goals ("warehouse worker", "job as a cleaner").
+    "worker",
+    "work",
+    "working",
+    "the",
+    "a",
+    "as",
+    "in",
+    "of",
+    "and",
 ];
+
+/// Prepositions that introduce the place of work: in "kok på et hotel" the job is
+/// the word before, the place only qualifies it.
+const PLACE_PREPOSITIONS: &[&str] = &["på", "i", "hos", "ved"];
+
+/// Definite and plural endings a whole-word lexicon term may take ("mark" ->
+/// "marken", "dyr" -> "dyrene", "bus" -> "bussen").
+const DEFINITE_ENDINGS: &[&str] = &["en", "et", "ene", "erne", "n", "t"];
 
 /// Generic compound heads: the modifier in front of them names the job
 /// ("lager" in "lagermand"), so they can be swapped for each other.
@@ -141,6 +159,9 @@ pub(crate) struct Token {
     pub stop: bool,
     /// Modifier variants when the word ends in a generic head ("lager" for "lagermand").
     pub mods: Vec<String>,
+    /// The word names the place of work after a preposition ("hotel" in "kok på
+    /// et hotel"), set by `mark_places`.
+    pub place: bool,
 }
 
 impl Token {
@@ -155,6 +176,7 @@ impl Token {
             stem,
             stop,
             mods,
+            place: false,
         }
     }
 }
@@ -216,6 +238,43 @@ pub(crate) fn stem(word: &str) -> String {
     s.to_string()
 }
 
+/// Marks content words that follow a place preposition when some content word
+/// precedes it: "vagt i butik" is a guard, "arbejde i butik" a shop job.
+pub(crate) fn mark_places(tokens: &mut [Token]) {
+    let mut seen_content = false;
+    let mut in_place = false;
+    for t in tokens.iter_mut() {
+        if t.stop {
+            if seen_content && PLACE_PREPOSITIONS.contains(&t.norm.as_str()) {
+                in_place = true;
+            }
+            continue;
+        }
+        t.place = in_place;
+        seen_content = true;
+    }
+}
+
+/// Whether `word` is `base` with a definite or plural ending, allowing the
+/// doubled final consonant of short words ("bussen").
+pub(crate) fn is_inflection_of(word: &str, base: &str) -> bool {
+    let Some(rest) = word.strip_prefix(base) else {
+        return false;
+    };
+    if DEFINITE_ENDINGS.contains(&rest) {
+        // "-n"/"-t" only after a final -e ("kassen", "køkkenet" is "-et").
+        return rest.len() > 1 || base.ends_with('e');
+    }
+    // After a doubled final consonant the plural -e/-er is safe too ("hække").
+    let mut chars = rest.chars();
+    match (base.chars().last(), chars.next()) {
+        (Some(l), Some(c)) if l == c && !"aeiouyæøå".contains(l) => {
+            matches!(chars.as_str(), "e" | "er" | "en" | "et" | "ene" | "erne")
+        }
+        _ => false,
+    }
+}
+
 pub(crate) fn is_head(word: &str) -> bool {
     HEADS.contains(&word)
 }
@@ -275,12 +334,18 @@ pub(crate) fn osa_distance(a: &str, b: &str, max: usize) -> usize {
 
 pub(crate) fn modifier_variants(modifier: &str) -> Vec<String> {
     // Danish compounds insert a linking -s- or -e- ("rengøringsassistent", "skraldemand").
+    // A linking -e- may follow a doubled consonant ("kokkeelev" -> "kok").
     let mut v = vec![modifier.to_string()];
     for link in ['s', 'e'] {
         if let Some(m) = modifier.strip_suffix(link)
             && m.chars().count() >= 3
         {
             v.push(m.to_string());
+            let c: Vec<char> = m.chars().collect();
+            let n = c.len();
+            if link == 'e' && n >= 3 && c[n - 1] == c[n - 2] && !"aeiouyæøå".contains(c[n - 1]) {
+                v.push(c[..n - 1].iter().collect());
+            }
         }
     }
     v
@@ -309,6 +374,33 @@ mod tests {
         assert_eq!(osa_distance("btuiksassistent", "butiksassistent", 2), 1);
         assert_eq!(osa_distance("abc", "abc", 1), 0);
         assert_eq!(osa_distance("kasse", "kiste", 1), 2);
+    }
+
+    #[test]
+    fn inflections_of_whole_words() {
+        assert!(is_inflection_of("marken", "mark"));
+        assert!(is_inflection_of("bussen", "bus"));
+        assert!(is_inflection_of("hække", "hæk"));
+        assert!(is_inflection_of("kassen", "kasse"));
+        assert!(!is_inflection_of("bære", "bær"));
+        assert!(!is_inflection_of("bærer", "bær"));
+        assert!(!is_inflection_of("marked", "mark"));
+    }
+
+    #[test]
+    fn places_follow_a_job_word() {
+        let mut t = tokenize("kok på et hotel");
+        mark_places(&mut t);
+        assert!(!t[0].place && t[3].place);
+        let mut t = tokenize("arbejde på et lager");
+        mark_places(&mut t);
+        assert!(t.iter().all(|t| !t.place));
+    }
+
+    #[test]
+    fn linking_e_after_doubled_consonant() {
+        assert!(modifier_variants("kokke").contains(&"kok".to_string()));
+        assert!(modifier_variants("skralde").contains(&"skrald".to_string()));
     }
 
     #[test]
