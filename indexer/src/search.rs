@@ -227,6 +227,18 @@ fn run(
 /// Clauses of a Boolean query.
 pub type Clauses = Vec<(Occur, Box<dyn Query>)>;
 
+/// Needs only, scored by the given word clauses (companies share text fields with needs).
+pub fn needs_matching(fields: &Fields, words: Clauses) -> BooleanQuery {
+    let kind: Box<dyn Query> = Box::new(TermQuery::new(
+        Term::from_field_text(fields.kind, crate::schema::KIND_NEED),
+        IndexRecordOption::Basic,
+    ));
+    BooleanQuery::new(vec![
+        (Occur::Must, Box::new(ConstScoreQuery::new(kind, 0.0))),
+        (Occur::Must, Box::new(BooleanQuery::new(words))),
+    ])
+}
+
 /// The ways one query word can match a field: its stem (BM25), the start of a compound, or a typo.
 pub fn word_variants(
     field: Field,

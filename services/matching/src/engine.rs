@@ -2,7 +2,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use jobmatch_indexer::needbits::CitizenMask;
-use jobmatch_indexer::search::{NeedIds, word_variants};
+use jobmatch_indexer::search::{NeedIds, needs_matching, word_variants};
 use jobmatch_indexer::{JobIndex, NeedEntry, NeedOccupation, date, geo, validate};
 use jobmatch_proto::v1::{
     Candidate, CitizenProfile, Exclusion as ExclusionMsg, MatchCitizenResponse, MatchOptions,
@@ -531,14 +531,7 @@ impl Matcher {
                     words.extend(word_variants(field, weight, w)?);
                 }
             }
-            let kind: Box<dyn Query> = Box::new(TermQuery::new(
-                Term::from_field_text(f.kind, "need"),
-                IndexRecordOption::Basic,
-            ));
-            let query = BooleanQuery::new(vec![
-                (Occur::Must, Box::new(ConstScoreQuery::new(kind, 0.0))),
-                (Occur::Must, Box::new(BooleanQuery::new(words))),
-            ]);
+            let query = needs_matching(f, words);
             let mut top = searcher.search(&query, &collector)?;
             top.sort_by(|a, b| b.0.total_cmp(&a.0));
             top.truncate(TEXT_CANDIDATES);

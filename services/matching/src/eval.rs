@@ -8,14 +8,12 @@ use std::io::BufRead;
 use std::path::Path;
 
 use jobmatch_indexer::ingest::parse_record;
-use jobmatch_indexer::search::{ids, word_variants};
+use jobmatch_indexer::search::{ids, needs_matching, word_variants};
 use jobmatch_indexer::validate::{DANISH_LEVELS, PHYSICAL_LEVELS, level};
 use jobmatch_indexer::{Catalog, JobIndex, geo};
 use jobmatch_proto::v1::CitizenProfile;
-use tantivy::Term;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
-use tantivy::schema::IndexRecordOption;
+use tantivy::query::{Occur, Query};
 
 /// citizen_ref -> need_id -> grade
 pub type Qrels = HashMap<String, HashMap<String, u8>>;
@@ -209,14 +207,7 @@ pub fn baseline_ranking(
             words.extend(word_variants(field, 1.0, &plain)?);
         }
     }
-    let kind: Box<dyn Query> = Box::new(TermQuery::new(
-        Term::from_field_text(f.kind, "need"),
-        IndexRecordOption::Basic,
-    ));
-    let query = BooleanQuery::new(vec![
-        (Occur::Must, Box::new(ConstScoreQuery::new(kind, 0.0))),
-        (Occur::Must, Box::new(BooleanQuery::new(words))),
-    ]);
+    let query = needs_matching(f, words);
     let searcher = index.searcher();
     let top = searcher.search(&query, &TopDocs::with_limit(k.max(1)).order_by_score())?;
     let catalog = index.catalog()?;
