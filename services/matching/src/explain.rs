@@ -52,7 +52,10 @@ pub(crate) fn explanation(
     parts.push(match s.fit.level {
         FitLevel::ExactGoal => format!("Jobmål '{}' = {label} (ISCO {isco})", s.fit.source),
         FitLevel::LikelyGoal => {
-            format!("Jobmål '{}' ~ {label} (ISCO {isco} {group})", s.fit.source)
+            format!(
+                "Jobmål '{}' svarer sandsynligvis til {label} (ISCO {isco} {group})",
+                s.fit.source
+            )
         }
         FitLevel::ExperienceGroup => format!(
             "Tidligere arbejde '{}' i samme faggruppe som {label} (ISCO {isco} {group})",

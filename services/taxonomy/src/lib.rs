@@ -25,6 +25,11 @@ use text::{
     tokenize,
 };
 
+/// Everyday Danish job titles that ESCO files under another unit group than the job the word names in use:
+/// ESCO lists "butiksmedhjælper" as a shelf filler (9334), while in Danish job adverts and jobcentre usage it is
+/// the entry-level shop assistant (5223), which fills shelves and serves at the till.
+const USAGE_OVERRIDES: &[(&str, &str)] = &[("butiksmedhjælper", "5223")];
+
 const ESCO_PREFIX: &str = "http://data.europa.eu/esco/occupation/";
 const OCCUPATIONS_TSV: &str = include_str!("../data/occupations.tsv");
 const GROUPS_TSV: &str = include_str!("../data/isco_groups.tsv");
@@ -759,6 +764,29 @@ impl Taxonomy {
         if limit == 0 {
             return Vec::new();
         }
+        if let Some(first) = self.usage_override(text) {
+            let mut out = self.normalize_text(text, limit);
+            out.retain(|m| m.esco_uri != first.esco_uri);
+            out.insert(0, first);
+            out.truncate(limit);
+            return out;
+        }
+        self.normalize_text(text, limit)
+    }
+
+    /// A title whose everyday Danish meaning lies in another group than the ESCO label spelled the same way.
+    fn usage_override(&self, text: &str) -> Option<OccupationMatch> {
+        let key: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .flat_map(char::to_lowercase)
+            .collect();
+        let (term, isco) = USAGE_OVERRIDES.iter().find(|(term, _)| *term == key)?;
+        let occ = *self.defaults.get(isco)?;
+        self.occ_match(occ, 0.97, term, MatchKind::ExactLabel)
+    }
+
+    fn normalize_text(&self, text: &str, limit: usize) -> Vec<OccupationMatch> {
         let trimmed = text.trim();
         if trimmed.starts_with(ESCO_PREFIX)
             || (!trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()))

@@ -202,3 +202,18 @@ fn temperament_competences_hint() {
     assert!(has("god til at lave mad", "9412"));
     assert!(t.competence_hints("mødestabil").is_empty());
 }
+
+#[test]
+fn everyday_usage_overrides_a_misfiled_esco_label() {
+    let tax = jobmatch_taxonomy::Taxonomy::embedded();
+    for text in ["Butiksmedhjælper", "butiks medhjælper", "butiks-medhjælper"] {
+        let top = tax.normalize(text, 3);
+        assert_eq!(
+            top.first().map(|m| m.isco_code.as_str()),
+            Some("5223"),
+            "{text}: {top:?}"
+        );
+    }
+    // Other shop words are read as before.
+    assert_eq!(tax.normalize("vareopfylder", 1)[0].isco_code, "9334");
+}
