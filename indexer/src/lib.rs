@@ -4,6 +4,7 @@
 
 pub mod analysis;
 pub mod catalog;
+pub mod collect;
 pub mod date;
 mod error;
 pub mod highlight;

@@ -1,8 +1,9 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
+use jobmatch_indexer::collect::NeedIds;
 use jobmatch_indexer::needbits::CitizenMask;
-use jobmatch_indexer::search::{NeedIds, needs_matching, word_variants};
+use jobmatch_indexer::search::{needs_matching, word_variants};
 use jobmatch_indexer::{JobIndex, NeedEntry, NeedOccupation, date, geo, validate};
 use jobmatch_proto::v1::{
     Candidate, CitizenProfile, Exclusion as ExclusionMsg, MatchCitizenResponse, MatchOptions,
