@@ -1,5 +1,6 @@
 //! Reports unit@1 / unit@3 of `normalize` on the hand-written held-out paraphrase
-//! set `tests/data/paraphrases.tsv` (colloquial wording of entry-level job goals).
+//! set `tests/data/paraphrases.tsv` (colloquial wording of entry-level job goals), or FILE
+//! (e.g. `tests/data/paraphrases_heldout.tsv`, the second held-out set).
 //!
 //! Usage: cargo run --release --example paraphrases -- [FILE] [--misses]
 
