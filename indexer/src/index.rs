@@ -11,7 +11,7 @@ use tantivy::directory::MmapDirectory;
 use tantivy::schema::Value;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
-use crate::catalog::{Catalog, CompanyEntry, NeedEntry, NeedOccupation, is_open};
+use crate::catalog::{Catalog, CompanyEntry, NeedEntry, NeedOccupation};
 use crate::schema::{Fields, KIND_COMPANY, KIND_NEED};
 use crate::validate::{self, FieldViolation, Violations};
 use crate::{IndexError, analysis, date};
@@ -20,26 +20,6 @@ use crate::{IndexError, analysis, date};
 /// something simpler. Called when a need is written and when the catalog is rebuilt.
 pub trait OccupationResolver: Send + Sync {
     fn resolve(&self, need: &Need) -> Vec<NeedOccupation>;
-}
-
-/// Resolves only the ISCO codes a need carries (first four digits of ISCO-08 or DISCO-08 codes).
-pub struct CodesOnly;
-
-impl OccupationResolver for CodesOnly {
-    fn resolve(&self, need: &Need) -> Vec<NeedOccupation> {
-        need.occupation_codes
-            .iter()
-            .filter(|c| c.len() >= 4 && c.bytes().all(|b| b.is_ascii_digit()))
-            .map(|c| NeedOccupation {
-                isco: c[..4].to_string(),
-                esco_uri: String::new(),
-                label: String::new(),
-                confidence: 1.0,
-                from_code: true,
-                precise: false,
-            })
-            .collect()
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -685,9 +665,4 @@ impl std::fmt::Debug for JobIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JobIndex").finish_non_exhaustive()
     }
-}
-
-/// True when the need is open today.
-pub fn need_is_open(n: &Need) -> bool {
-    is_open(n, &date::format_days(date::today_days()))
 }

@@ -4,10 +4,7 @@ use jobmatch_proto::v1::{Exclusion, HoursPotential};
 use jobmatch_taxonomy::Taxonomy;
 
 use crate::engine::{FitLevel, Scored};
-
-fn km(x: f64) -> String {
-    format!("{x:.1}").replace('.', ",")
-}
+use crate::potential::danish_decimal;
 
 fn exclusion_da(code: &str) -> &'static str {
     match code {
@@ -85,7 +82,7 @@ pub(crate) fn explanation(
             format!("Ord fra jobmålet findes i opslaget '{}'", need.title)
         }
     });
-    parts.push(format!("{} km", km(s.distance_km)));
+    parts.push(format!("{} km", danish_decimal(s.distance_km)));
     let oh = need.ordinary_hours.unwrap_or_default();
     parts.push(match (oh.offered, oh.from_start) {
         (true, true) => format!("løntimer fra start: {} t/uge", oh.hours_per_week),
@@ -94,9 +91,9 @@ pub(crate) fn explanation(
     });
     parts.push(format!(
         "forventet {} løntimer/uge ({}-{})",
-        km(potential.expected_hours_per_week),
-        km(potential.low),
-        km(potential.high)
+        danish_decimal(potential.expected_hours_per_week),
+        danish_decimal(potential.low),
+        danish_decimal(potential.high)
     ));
     if s.coverage.1 > 0 {
         parts.push(format!("kompetencer {}/{}", s.coverage.0, s.coverage.1));

@@ -55,7 +55,8 @@ fn one_decimal(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-fn hours(x: f64) -> String {
+/// One decimal with a decimal comma, as Danish text writes numbers.
+pub(crate) fn danish_decimal(x: f64) -> String {
     format!("{x:.1}").replace('.', ",")
 }
 
@@ -94,14 +95,14 @@ pub fn estimate(p: &PotentialInput) -> HoursPotential {
     let basis = if p.offered {
         let offered = f64::from(p.offered_hours.clamp(0, 37));
         if p.offered_hours > 0 {
-            reasons.push(format!("tilbyder {} løntimer/uge", hours(offered)));
+            reasons.push(format!("tilbyder {} løntimer/uge", danish_decimal(offered)));
         } else {
             reasons.push("løntimer tilbudt, men antallet er ikke oplyst".into());
         }
         if offered > available {
             reasons.push(format!(
                 "begrænset af borgerens {} timer/uge",
-                hours(available)
+                danish_decimal(available)
             ));
         }
         offered.min(available)

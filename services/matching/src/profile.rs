@@ -51,7 +51,6 @@ pub struct CitizenView {
     pub experience: Vec<(String, Reading)>,
     pub hints: Vec<(String, Reading)>,
     pub stems: HashSet<String>,
-    pub words: Vec<String>,
     pub had_ordinary_hours: bool,
     /// Readings by ISCO unit group and by minor group, so a need's occupations meet only the readings that can
     /// fit them instead of all of them.
@@ -222,7 +221,6 @@ pub fn interpret(cached: &CachedTaxonomy, c: &CitizenProfile) -> CitizenView {
     for t in texts {
         for tok in analysis::analyze(t) {
             view.stems.insert(tok.stem);
-            view.words.push(tok.lower);
         }
     }
     view.build_indexes();

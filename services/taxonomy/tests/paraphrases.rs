@@ -16,7 +16,7 @@ fn paraphrase_accuracy() {
     let misses: Vec<String> = s
         .misses
         .iter()
-        .map(|m| format!("{} -> {:?}", m.text, m.got.first()))
+        .map(|m| format!("{} -> {:?} (want {:?})", m.text, m.got.first(), m.gold))
         .collect();
     assert!(s.n >= 250, "{}", s.n);
     assert!(r1 >= 0.9, "unit@1 {r1:.3}; misses: {misses:#?}");
