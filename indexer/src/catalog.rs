@@ -1,16 +1,22 @@
 //! The current records, in memory. The index is the durable store (each document keeps its record) and the
 //! catalog is rebuilt from it on open; search and matching read records here instead of from the doc store,
-//! which keeps a query's cost in the posting lists. The catalog is the seam where a shared store (Redis) can
-//! take over when several replicas run.
+//! which keeps a query's cost in the posting lists.
+//!
+//! The maps are persistent (structurally shared) maps: a write transaction clones the committed catalog in
+//! O(1), changes its copy, and publishes it with the Tantivy commit as one snapshot. Readers keep the catalog
+//! of the snapshot they started on, so no write, however large, makes a reader wait or see half of it.
 
 use std::collections::BTreeSet;
-
-// Catalog look-ups run once per candidate in matching; FxHash is several times faster than SipHash on these
-// short keys, and the keys are ids the service assigns or validated codes, not attacker-chosen hash floods
-// at a scale that matters.
-use rustc_hash::FxHashMap as HashMap;
+use std::sync::Arc;
 
 use jobmatch_proto::v1::{Company, Need};
+
+/// Ids are assigned by the service, so the fast FxHash is safe for them; keys chosen by clients (CVR numbers,
+/// need ids) use the standard keyed hasher so that no one can craft colliding keys.
+type IdMap<V> =
+    imbl::GenericHashMap<u64, V, rustc_hash::FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
+type KeyMap<V> =
+    imbl::GenericHashMap<String, V, std::hash::RandomState, imbl::shared_ptr::DefaultSharedPtr>;
 
 /// An occupation a need was resolved to: from its codes, or from its title when it has none.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,41 +98,39 @@ pub fn competence_stems(n: &Need) -> Vec<Vec<String>> {
         .collect()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DocId {
-    Company(u64),
-    Need(u64),
-}
-
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Catalog {
-    pub(crate) companies: HashMap<String, CompanyEntry>,
-    pub(crate) needs: HashMap<String, NeedEntry>,
-    pub(crate) company_by_id: HashMap<u64, String>,
-    pub(crate) need_by_id: HashMap<u64, String>,
+    pub(crate) companies: KeyMap<Arc<CompanyEntry>>,
+    pub(crate) needs: KeyMap<Arc<NeedEntry>>,
+    pub(crate) company_by_id: IdMap<String>,
+    pub(crate) need_by_id: IdMap<String>,
     pub(crate) next_id: u64,
 }
 
 impl Catalog {
     pub fn company(&self, cvr: &str) -> Option<&CompanyEntry> {
-        self.companies.get(cvr)
+        self.companies.get(cvr).map(Arc::as_ref)
     }
     pub fn need(&self, need_id: &str) -> Option<&NeedEntry> {
-        self.needs.get(need_id)
+        self.needs.get(need_id).map(Arc::as_ref)
     }
     pub fn company_by_id(&self, id: u64) -> Option<&CompanyEntry> {
         self.company_by_id
             .get(&id)
             .and_then(|k| self.companies.get(k))
+            .map(Arc::as_ref)
     }
     pub fn need_by_id(&self, id: u64) -> Option<&NeedEntry> {
-        self.need_by_id.get(&id).and_then(|k| self.needs.get(k))
+        self.need_by_id
+            .get(&id)
+            .and_then(|k| self.needs.get(k))
+            .map(Arc::as_ref)
     }
     pub fn companies(&self) -> impl Iterator<Item = &CompanyEntry> {
-        self.companies.values()
+        self.companies.values().map(Arc::as_ref)
     }
     pub fn needs(&self) -> impl Iterator<Item = &NeedEntry> {
-        self.needs.values()
+        self.needs.values().map(Arc::as_ref)
     }
     pub fn company_count(&self) -> usize {
         self.companies.len()
@@ -143,13 +147,22 @@ impl Catalog {
         company
             .need_ids
             .iter()
-            .filter_map(|id| self.needs.get(id))
+            .filter_map(|id| self.need(id))
             .filter(move |n| is_open(&n.record, today))
     }
 
     pub(crate) fn allocate_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// The company entry to change in this copy of the catalog (copied from the shared one on first write).
+    pub(crate) fn company_mut(&mut self, cvr: &str) -> Option<&mut CompanyEntry> {
+        self.companies.get_mut(cvr).map(Arc::make_mut)
+    }
+
+    pub(crate) fn need_mut(&mut self, need_id: &str) -> Option<&mut NeedEntry> {
+        self.needs.get_mut(need_id).map(Arc::make_mut)
     }
 }
 

@@ -21,6 +21,6 @@ pub enum IndexError {
         "the index in {0} was built with another schema (an older version?); move it away and ingest again"
     )]
     SchemaChanged(String),
-    #[error("the index writer lock is poisoned")]
-    Poisoned,
+    #[error("deadline exceeded")]
+    DeadlineExceeded(#[from] crate::deadline::Expired),
 }

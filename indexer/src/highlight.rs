@@ -24,12 +24,16 @@ pub struct QueryWord {
 /// Shortest word whose surface form may match compounds by prefix.
 pub const PREFIX_MIN_CHARS: usize = 4;
 
+/// Distinct words of a query that take part; the rest of a long text adds cost and little meaning.
+pub const MAX_QUERY_WORDS: usize = 16;
+
 impl QueryTerms {
     pub fn parse(text: &str) -> QueryTerms {
         let mut seen = HashSet::new();
         let words = analysis::analyze(text)
             .into_iter()
             .filter(|t| seen.insert(t.stem.clone()))
+            .take(MAX_QUERY_WORDS)
             .map(|t| {
                 let chars = t.lower.chars().count();
                 QueryWord {
@@ -80,11 +84,14 @@ pub fn snippet(text: &str, terms: &QueryTerms, max_chars: usize) -> Option<Strin
         .nth(lead)
         .map(|(i, _)| i)
         .unwrap_or(0);
-    // Start at a word boundary so the fragment does not open mid-word.
+    // Start at a word boundary so the fragment does not open mid-word. The boundary is after the whole space
+    // character: many spaces (no-break, thin, ideographic) are several bytes long.
     if start > 0
-        && let Some(ws) = text[start..first.from].find(char::is_whitespace)
+        && let Some((ws, c)) = text[start..first.from]
+            .char_indices()
+            .find(|(_, c)| c.is_whitespace())
     {
-        start += ws + 1;
+        start += ws + c.len_utf8();
     }
     let end = text[start..]
         .char_indices()
@@ -140,6 +147,16 @@ mod tests {
                 .contains("&lt;pølsemager&gt;")
         );
         assert!(snippet("Intet her", &QueryTerms::parse("lager"), 100).is_none());
+        // Multi-byte spaces a few words before the match once cut the fragment inside a character.
+        for ws in [
+            '\u{00A0}', '\u{202F}', '\u{2009}', '\u{3000}', '\u{0085}', '\u{2028}', '\u{1680}',
+        ] {
+            let text = format!("Vi{ws}har{ws}mange{ws}gode{ws}kolleger{ws}og{ws}et{ws}stort{ws}lager");
+            for max in [8, 12, 20, 40, 160] {
+                let s = snippet(&text, &QueryTerms::parse("lager"), max).unwrap();
+                assert!(s.contains("<b>lager</b>"), "{s}");
+            }
+        }
         let t = QueryTerms::parse("resturant");
         assert!(
             snippet("Restaurant i Aarhus", &t, 100)

@@ -1,6 +1,7 @@
 //! Bulk ingest of JSON Lines files in the interchange format. Every line is parsed and validated on its own:
 //! broken JSON, a wrong type, a failed rule or a need for an unknown company is reported with line, field and
-//! reason, and every good record still goes in. The batch is committed once at the end.
+//! reason, and every good record still goes in. The whole load is one transaction: nothing of it is visible or
+//! durable before its commit at the end, and a load that fails half-way leaves no trace.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -9,10 +10,10 @@ use std::time::{Duration, Instant};
 use jobmatch_proto::v1::{Company, Need};
 use serde::de::DeserializeOwned;
 
-use crate::index::{Change, JobIndex};
-use crate::{IndexError, validate::Violations};
+use crate::IndexError;
+use crate::index::{Change, JobIndex, Transaction};
 
-/// Records applied per writer batch; bounds how long the catalog is locked against readers.
+/// Records prepared and applied per batch.
 const CHUNK: usize = 2_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,13 +151,14 @@ pub fn ingest_files(
 ) -> Result<IngestSummary, IndexError> {
     let started = Instant::now();
     let mut summary = IngestSummary::default();
+    let mut tx = index.begin();
     if let Some(path) = companies {
-        ingest_file(index, path, &COMPANIES, &mut summary, progress)?;
+        ingest_file(&mut tx, path, &COMPANIES, &mut summary, progress)?;
     }
     if let Some(path) = needs {
-        ingest_file(index, path, &NEEDS, &mut summary, progress)?;
+        ingest_file(&mut tx, path, &NEEDS, &mut summary, progress)?;
     }
-    index.commit()?;
+    tx.commit(None)?;
     summary.elapsed = started.elapsed();
     Ok(summary)
 }
@@ -179,9 +181,9 @@ pub const NEEDS: RecordKind<Need> = RecordKind {
     to_change: Change::UpsertNeed,
 };
 
-/// Ingests JSON Lines from any reader; `source` names it in errors.
+/// Ingests JSON Lines from any reader into a transaction; `source` names it in errors.
 pub fn ingest_reader<T: DeserializeOwned>(
-    index: &JobIndex,
+    tx: &mut Transaction<'_>,
     reader: impl BufRead,
     source: &str,
     record: &RecordKind<T>,
@@ -237,14 +239,14 @@ pub fn ingest_reader<T: DeserializeOwned>(
             }),
         }
         if batch.len() >= CHUNK {
-            apply_batch(index, &mut batch, &mut lines, source, summary)?;
+            apply_batch(tx, &mut batch, &mut lines, source, summary)?;
         }
     }
-    apply_batch(index, &mut batch, &mut lines, source, summary)
+    apply_batch(tx, &mut batch, &mut lines, source, summary)
 }
 
 fn ingest_file<T: DeserializeOwned>(
-    index: &JobIndex,
+    tx: &mut Transaction<'_>,
     path: &Path,
     record: &RecordKind<T>,
     summary: &mut IngestSummary,
@@ -258,13 +260,13 @@ fn ingest_file<T: DeserializeOwned>(
         .unwrap_or_default();
     progress.start(&source, total);
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let result = ingest_reader(index, reader, &source, record, summary, progress);
+    let result = ingest_reader(tx, reader, &source, record, summary, progress);
     progress.finish();
     result
 }
 
 fn apply_batch(
-    index: &JobIndex,
+    tx: &mut Transaction<'_>,
     batch: &mut Vec<Change>,
     lines: &mut Vec<u64>,
     source: &str,
@@ -273,7 +275,8 @@ fn apply_batch(
     if batch.is_empty() {
         return Ok(());
     }
-    let report = index.apply(std::mem::take(batch), false)?;
+    let prepared = tx.prepare_all(std::mem::take(batch));
+    let report = tx.apply(prepared)?;
     summary.companies += report.companies_upserted;
     summary.needs += report.needs_upserted;
     for outcome in &report.outcomes {
@@ -302,10 +305,10 @@ fn apply_batch(
 /// The field and reason of an error, for a one-line report (all violations joined when there are several).
 pub fn first_violation(e: &IndexError) -> (String, String) {
     match e {
-        IndexError::Invalid {
-            violations: Violations(v),
-            ..
-        } if v.len() == 1 => (v[0].field.clone(), v[0].reason.clone()),
+        IndexError::Invalid { violations, .. } if violations.0.len() == 1 => (
+            violations.0[0].field.clone(),
+            violations.0[0].reason.clone(),
+        ),
         IndexError::Invalid { violations, .. } => (
             violations
                 .first()

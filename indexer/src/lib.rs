@@ -5,19 +5,27 @@
 pub mod analysis;
 pub mod catalog;
 pub mod collect;
+pub mod cpr;
 pub mod date;
+pub mod deadline;
 mod error;
 pub mod highlight;
 pub mod index;
 pub mod ingest;
+pub mod limits;
 pub mod needbits;
+pub mod prefix;
 pub mod schema;
 pub mod search;
 pub mod validate;
 
+pub use deadline::{Deadline, Expired};
 pub use catalog::{Catalog, CompanyEntry, NeedEntry, NeedOccupation};
 pub use error::IndexError;
-pub use index::{ApplyReport, Change, JobIndex, OccupationResolver, RejectedChange};
+pub use index::{
+    ApplyReport, Change, JobIndex, OccupationResolver, PreparedChange, RejectedChange, Snapshot,
+    Transaction,
+};
 pub use validate::{FieldViolation, Violations};
 
 /// Geographic helpers shared by search and matching.

@@ -10,7 +10,7 @@ use std::ops::Bound;
 use jobmatch_proto::v1::Company;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery,
-    RegexQuery, TermQuery,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, Score, Searcher, Term};
@@ -20,7 +20,7 @@ use crate::collect::AllIds;
 use crate::highlight::{QueryTerms, snippet};
 use crate::index::JobIndex;
 use crate::schema::{Fields, KIND_COMPANY};
-use crate::{IndexError, date, geo};
+use crate::{Deadline, IndexError, date, geo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Sort {
@@ -44,7 +44,8 @@ pub struct CompanyQuery {
     pub partnership: Option<bool>,
     /// ISO date: last contact before it, or never.
     pub not_contacted_since: Option<String>,
-    /// The jobcenter whose relation the relation filters read; any relation when None.
+    /// The jobcenter whose relation the relation filters, the last-contact order and the hits show; without
+    /// one no relation is read or shown (relations are each jobcenter's own data).
     pub jobcenter: Option<String>,
     pub sort: Sort,
     pub page_size: usize,
@@ -107,20 +108,38 @@ fn size_band(employees: i32) -> &'static str {
         .unwrap_or("0-9")
 }
 
-pub fn search_companies(index: &JobIndex, q: &CompanyQuery) -> Result<SearchResult, IndexError> {
+/// Highlighted fragments per hit, and the open needs of a company looked at for them.
+const MAX_HIGHLIGHTS: usize = 6;
+const MAX_HIGHLIGHTED_NEEDS: usize = 20;
+
+/// Typo-tolerant words per query: each costs an automaton over the term dictionary, so a long query of unknown
+/// words is bounded by this rather than by its length.
+pub const MAX_FUZZY_WORDS: usize = 4;
+
+pub fn search_companies(
+    index: &JobIndex,
+    q: &CompanyQuery,
+    deadline: &Deadline,
+) -> Result<SearchResult, IndexError> {
     let fields = index.fields();
     let terms = QueryTerms::parse(&q.text);
-    let searcher = index.searcher();
+    // One snapshot for the whole search: the hits, the records and the counts all come from one commit.
+    let snapshot = index.snapshot();
+    let searcher = &snapshot.searcher;
     let filters = filter_clauses(fields, q);
-    let mut scored = run(&searcher, fields, &terms, &filters, Occur::Must)?;
+    let mut scored = run(searcher, fields, &terms, &filters, Occur::Must)?;
     // Every word must match somewhere; when no company has them all, fall back to any word.
     if scored.is_empty() && terms.words.len() > 1 {
-        scored = run(&searcher, fields, &terms, &filters, Occur::Should)?;
+        scored = run(searcher, fields, &terms, &filters, Occur::Should)?;
     }
-    let catalog = index.catalog()?;
+    deadline.check()?;
+    let catalog = &snapshot.catalog;
     let today = date::format_days(date::today_days());
     let mut rows: Vec<(&CompanyEntry, f32, Option<f64>, u32)> = Vec::new();
-    for (score, id) in scored {
+    for (i, (score, id)) in scored.into_iter().enumerate() {
+        if i % 1024 == 1023 {
+            deadline.check()?;
+        }
         let Some(entry) = catalog.company_by_id(id) else {
             continue;
         };
@@ -146,6 +165,7 @@ pub fn search_companies(index: &JobIndex, q: &CompanyQuery) -> Result<SearchResu
     }
     let facets = facets(&rows);
     sort_rows(&mut rows, q);
+    deadline.check()?;
     let total = rows.len() as u64;
     let page: Vec<_> = rows.iter().skip(q.offset).take(q.page_size).collect();
     let next_offset = (q.offset + page.len() < rows.len()).then_some(q.offset + page.len());
@@ -157,7 +177,7 @@ pub fn search_companies(index: &JobIndex, q: &CompanyQuery) -> Result<SearchResu
             } else {
                 *open
             };
-            hit(&catalog, entry, *score, *distance, open, &terms, &today, q)
+            hit(catalog, entry, *score, *distance, open, &terms, &today, q)
         })
         .collect();
     Ok(SearchResult {
@@ -197,6 +217,7 @@ fn run(
             (fields.description, 1.0),
             (fields.needs_text, 1.5),
         ];
+        let mut fuzzy_words = 0;
         for w in &terms.words {
             // Typo tolerance is for words the index does not know: a known word matches as written, and the
             // fuzzy expansion (the costly part of a query) is skipped.
@@ -204,8 +225,10 @@ fn run(
             for (field, _) in searched {
                 known |= searcher.doc_freq(&Term::from_field_text(field, &w.stem))? > 0;
             }
+            let fuzzy = !known && w.typo_distance > 0 && fuzzy_words < MAX_FUZZY_WORDS;
+            fuzzy_words += usize::from(fuzzy);
             let w = &crate::highlight::QueryWord {
-                typo_distance: if known { 0 } else { w.typo_distance },
+                typo_distance: if fuzzy { w.typo_distance } else { 0 },
                 ..w.clone()
             };
             let mut variants: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -256,8 +279,7 @@ pub fn word_variants(
         )),
     ));
     if let Some(prefix) = &w.prefix {
-        let pattern = format!("{}.+", regex_escape(prefix));
-        let q = RegexQuery::from_pattern(&pattern, field)?;
+        let q = crate::prefix::PrefixQuery::new(field, prefix);
         v.push((
             Occur::Should,
             Box::new(BoostQuery::new(Box::new(q), weight * 0.6)),
@@ -271,17 +293,6 @@ pub fn word_variants(
         ));
     }
     Ok(v)
-}
-
-fn regex_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if !c.is_alphanumeric() {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Maps Tantivy hits to catalog ids through the `id` fast field.
@@ -385,7 +396,7 @@ fn relation<'a>(
 ) -> Vec<&'a jobmatch_proto::v1::JobcenterRelation> {
     c.jobcenter_relations
         .iter()
-        .filter(|r| jobcenter.is_none_or(|j| r.municipality_code == j))
+        .filter(|r| jobcenter.is_some_and(|j| r.municipality_code == j))
         .collect()
 }
 
@@ -521,7 +532,9 @@ fn hit(
     let c = &entry.record;
     let mut highlights = Vec::new();
     let mut add = |field: &str, text: &str| {
-        if let Some(s) = snippet(text, terms, 160) {
+        if highlights.len() < MAX_HIGHLIGHTS
+            && let Some(s) = snippet(text, terms, 160)
+        {
             highlights.push((field.to_string(), s));
         }
     };
@@ -531,19 +544,17 @@ fn hit(
         c.industry_text.as_deref().unwrap_or_default(),
     );
     add("description", c.description.as_deref().unwrap_or_default());
-    for n in catalog.open_needs(entry, today) {
+    for n in catalog.open_needs(entry, today).take(MAX_HIGHLIGHTED_NEEDS) {
         let r = &n.record;
         add("needs.title", &r.title);
         add("needs.description", &r.description);
     }
-    highlights.truncate(6);
     let mut company = c.clone();
-    // A consultant sees the relation of their own jobcenter, not other jobcenters' notes.
-    if let Some(jc) = &q.jobcenter {
-        company
-            .jobcenter_relations
-            .retain(|r| &r.municipality_code == jc);
-    }
+    // A consultant sees the relation of their own jobcenter, not other jobcenters' notes; a caller without a
+    // jobcenter sees none.
+    company
+        .jobcenter_relations
+        .retain(|r| Some(&r.municipality_code) == q.jobcenter.as_ref());
     let industry_section = jobmatch_refdata::db07_section(&c.industry_code)
         .map(|s| s.section.clone())
         .unwrap_or_default();

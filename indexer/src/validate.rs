@@ -9,6 +9,7 @@ use jobmatch_proto::v1::{CitizenProfile, Company, GeoPoint, Need};
 use jobmatch_refdata as refdata;
 
 use crate::date;
+use crate::limits::{self, MAX_VIOLATIONS};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldViolation {
@@ -16,15 +17,39 @@ pub struct FieldViolation {
     pub reason: String,
 }
 
+/// The problems of one record or request. At most [`MAX_VIOLATIONS`] are listed; one last entry counts the
+/// rest, so an error stays small whatever the input.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Violations(pub Vec<FieldViolation>);
+pub struct Violations(pub Vec<FieldViolation>, usize);
 
 impl Violations {
-    fn add(&mut self, field: impl Into<String>, reason: impl Into<String>) {
-        self.0.push(FieldViolation {
-            field: field.into(),
-            reason: reason.into(),
-        });
+    pub fn add(&mut self, field: impl Into<String>, reason: impl Into<String>) {
+        if self.0.len() < MAX_VIOLATIONS {
+            self.0.push(FieldViolation {
+                field: field.into(),
+                reason: reason.into(),
+            });
+            return;
+        }
+        self.1 += 1;
+        let more = FieldViolation {
+            field: String::new(),
+            reason: format!(
+                "and {} more problem{}",
+                self.1,
+                if self.1 == 1 { "" } else { "s" }
+            ),
+        };
+        if self.0.len() == MAX_VIOLATIONS {
+            self.0.push(more);
+        } else if let Some(last) = self.0.last_mut() {
+            *last = more;
+        }
+    }
+    pub fn single(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        let mut v = Violations::default();
+        v.add(field, reason);
+        v
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -32,7 +57,7 @@ impl Violations {
     pub fn first(&self) -> Option<&FieldViolation> {
         self.0.first()
     }
-    fn into_result(self) -> Result<(), Violations> {
+    pub fn into_result(self) -> Result<(), Violations> {
         if self.0.is_empty() { Ok(()) } else { Err(self) }
     }
 }
@@ -79,10 +104,9 @@ fn check_enum(v: &mut Violations, field: &str, value: &str, allowed: &[&str]) {
     }
 }
 
-fn check_text(v: &mut Violations, field: &str, value: &str, min: usize, max: usize) {
-    let n = value.trim().chars().count();
-    if n < min || value.chars().count() > max {
-        v.add(field, format!("must be {min}-{max} characters"));
+fn required(v: &mut Violations, field: &str, value: &str) {
+    if value.trim().is_empty() {
+        v.add(field, "is required");
     }
 }
 
@@ -110,6 +134,7 @@ pub fn check_cvr(v: &mut Violations, field: &str, cvr: &str) {
 pub fn company(c: &mut Company) -> Result<Vec<String>, Violations> {
     let mut v = Violations::default();
     let mut warnings = Vec::new();
+    limits::company(c, &mut v);
     check_cvr(&mut v, "cvr", &c.cvr);
     if let Some(p) = &c.p_number
         && !p.is_empty()
@@ -117,7 +142,7 @@ pub fn company(c: &mut Company) -> Result<Vec<String>, Violations> {
     {
         v.add("p_number", "must be 10 digits");
     }
-    check_text(&mut v, "name", &c.name, 1, 200);
+    required(&mut v, "name", &c.name);
     if !(c.industry_code.len() == 6 && all_digits(&c.industry_code)) {
         v.add("industry_code", "must be a 6-digit DB07 code");
     } else if let Some(ind) = refdata::industry(&c.industry_code) {
@@ -170,13 +195,14 @@ pub fn company(c: &mut Company) -> Result<Vec<String>, Violations> {
     if c.supported_placements < 0 {
         v.add("supported_placements", "must be >= 0");
     }
-    if c.description
-        .as_deref()
-        .is_some_and(|d| d.chars().count() > 10_000)
-    {
-        v.add("description", "must be at most 10000 characters");
-    }
+    let mut seen = std::collections::HashSet::new();
     for (i, r) in c.jobcenter_relations.iter().enumerate() {
+        if !seen.insert(r.municipality_code.as_str()) {
+            v.add(
+                format!("jobcenter_relations[{i}].municipality_code"),
+                "a jobcenter has at most one relation to a company",
+            );
+        }
         if refdata::municipality(&r.municipality_code).is_none() {
             v.add(
                 format!("jobcenter_relations[{i}].municipality_code"),
@@ -197,14 +223,12 @@ pub fn company(c: &mut Company) -> Result<Vec<String>, Violations> {
 pub fn need(n: &mut Need) -> Result<Vec<String>, Violations> {
     let mut v = Violations::default();
     let warnings = Vec::new();
-    if n.need_id.is_empty()
-        || n.need_id.chars().count() > 64
-        || n.need_id.chars().any(char::is_control)
-    {
-        v.add("need_id", "must be 1-64 printable characters");
+    limits::need(n, &mut v);
+    if n.need_id.trim().is_empty() || n.need_id.trim() != n.need_id {
+        v.add("need_id", "is required, without leading or trailing spaces");
     }
     check_cvr(&mut v, "cvr", &n.cvr);
-    check_text(&mut v, "title", &n.title, 1, 200);
+    required(&mut v, "title", &n.title);
     for (i, code) in n.occupation_codes.iter().enumerate() {
         let ok = (matches!(code.len(), 4 | 6) && all_digits(code))
             || code.starts_with("http://data.europa.eu/esco/occupation/");
@@ -214,9 +238,6 @@ pub fn need(n: &mut Need) -> Result<Vec<String>, Violations> {
                 "must be an ISCO-08 (4 digits), DISCO-08 (6 digits) or ESCO occupation URI",
             );
         }
-    }
-    if n.description.chars().count() > 10_000 {
-        v.add("description", "must be at most 10000 characters");
     }
     match &n.hours_per_week {
         None => v.add("hours_per_week", "is required"),
@@ -265,36 +286,60 @@ pub fn need(n: &mut Need) -> Result<Vec<String>, Violations> {
     v.into_result().map(|()| warnings)
 }
 
-/// True when `s` looks like a CPR number: ddmmyy-xxxx, or 10 digits whose first six are a valid date.
+/// True when `s` looks like a CPR number anywhere in it, however it is written (see [`crate::cpr`]).
 pub fn looks_like_cpr(s: &str) -> bool {
-    let digits: String = s.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
-    if digits.len() != 10 || !all_digits(&digits) {
-        return false;
+    crate::cpr::contains_cpr(s)
+}
+
+/// A pseudonymous reference is an opaque id from the jobcenter's system: ASCII letters, digits and a few
+/// separators, so that it can be logged and keyed on as it is.
+pub fn is_plain_ref(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= limits::KEY_CHARS
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'/'))
+}
+
+/// Checks a citizen reference on its own (also used by the citizen registry).
+pub fn citizen_ref(v: &mut Violations, field: &str, r: &str) {
+    if looks_like_cpr(r) {
+        v.add(
+            field,
+            "looks like a CPR number; send the pseudonymous reference, never a CPR number",
+        );
+    } else if !is_plain_ref(r) {
+        v.add(
+            field,
+            "must be 1-64 characters of A-Z, a-z, 0-9 and - _ . : /",
+        );
     }
-    // ddmmyy-xxxx with a dash is CPR-shaped whatever the date; bare digits count when the date is real.
-    if s.len() == 11 && s.as_bytes().get(6) == Some(&b'-') {
-        return true;
-    }
-    let dd: i64 = digits[0..2].parse().unwrap_or(0);
-    let mm: i64 = digits[2..4].parse().unwrap_or(0);
-    let yy: &str = &digits[4..6];
-    // Either century will do: a valid day and month is enough to refuse.
-    ["19", "20"]
-        .iter()
-        .any(|c| date::is_valid(&format!("{c}{yy}-{mm:02}-{dd:02}")))
 }
 
 /// Validates a citizen profile given to MatchCitizen. Fills a missing home point from the postcode.
 pub fn citizen(c: &mut CitizenProfile) -> Result<Vec<String>, Violations> {
     let mut v = Violations::default();
     let warnings = Vec::new();
-    if c.citizen_ref.is_empty() || c.citizen_ref.chars().count() > 64 {
-        v.add("citizen_ref", "must be 1-64 characters");
-    } else if looks_like_cpr(&c.citizen_ref) {
-        v.add(
-            "citizen_ref",
-            "looks like a CPR number; send the pseudonymous reference, never a CPR number",
-        );
+    limits::citizen(c, &mut v);
+    citizen_ref(&mut v, "citizen_ref", &c.citizen_ref);
+    // Free text is the citizen's own words, where a CPR number can slip in; it must not reach the service.
+    let cpr = "contains what looks like a CPR number; remove it";
+    for (i, g) in c.job_goals.iter().enumerate() {
+        if looks_like_cpr(&g.text) {
+            v.add(format!("job_goals[{i}].text"), cpr);
+        }
+    }
+    for (i, t) in c.competences.iter().enumerate() {
+        if looks_like_cpr(t) {
+            v.add(format!("competences[{i}]"), cpr);
+        }
+    }
+    for (i, e) in c.experience.iter().enumerate() {
+        if looks_like_cpr(&e.title) {
+            v.add(format!("experience[{i}].title"), cpr);
+        }
+    }
+    if c.cv_text.as_deref().is_some_and(looks_like_cpr) {
+        v.add("cv_text", cpr);
     }
     if refdata::municipality(&c.municipality_code).is_none() {
         v.add(
@@ -324,20 +369,6 @@ pub fn citizen(c: &mut CitizenProfile) -> Result<Vec<String>, Violations> {
     if !c.transport.is_empty() {
         check_enum(&mut v, "transport", &c.transport, &TRANSPORTS);
     }
-    if c.job_goals.len() > 20 {
-        v.add("job_goals", "at most 20 goals");
-    }
-    for (i, g) in c.job_goals.iter().enumerate() {
-        if g.text.chars().count() > 200 {
-            v.add(
-                format!("job_goals[{i}].text"),
-                "must be at most 200 characters",
-            );
-        }
-    }
-    if c.competences.len() > 100 {
-        v.add("competences", "at most 100 competences");
-    }
     if !c.education.is_empty() {
         check_enum(&mut v, "education", &c.education, &EDUCATIONS);
     }
@@ -354,12 +385,6 @@ pub fn citizen(c: &mut CitizenProfile) -> Result<Vec<String>, Violations> {
         &c.physical_capacity,
         &PHYSICAL_LEVELS,
     );
-    if c.cv_text
-        .as_deref()
-        .is_some_and(|t| t.chars().count() > 20_000)
-    {
-        v.add("cv_text", "must be at most 20000 characters");
-    }
     v.into_result().map(|()| warnings)
 }
 
@@ -378,5 +403,15 @@ mod tests {
         assert!(!looks_like_cpr("DC00001"));
         assert!(!looks_like_cpr("9999991234"));
         assert!(!looks_like_cpr("12345"));
+    }
+
+    #[test]
+    fn refs_are_plain_ascii() {
+        for ok in ["AAR-2026-0042", "DC00001", "a/b:c_d.e"] {
+            assert!(is_plain_ref(ok), "{ok}");
+        }
+        for bad in ["", "AAR\n", "AAR 1", "Ærø-1", &"x".repeat(65)] {
+            assert!(!is_plain_ref(bad), "{bad}");
+        }
     }
 }

@@ -243,6 +243,16 @@ pub fn citizen(citizen_ref: &str, postcode: &str, goal: &str) -> CitizenProfile 
 // ---------------------------------------------------------------------------------------------------------
 // gRPC helpers.
 
+/// A request as the jobcenter `tenant` sends it (with the `x-jobmatch-tenant` header).
+pub fn as_tenant<T>(message: T, tenant: &str) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert(
+        "x-jobmatch-tenant",
+        tenant.parse().expect("tenant is ASCII"),
+    );
+    request
+}
+
 /// The BadRequest field violations of a status: (field, description).
 pub fn field_violations(status: &tonic::Status) -> Vec<(String, String)> {
     use tonic_types::StatusExt;

@@ -3,8 +3,10 @@ use std::sync::Arc;
 
 use jobmatch_indexer::collect::NeedIds;
 use jobmatch_indexer::needbits::CitizenMask;
-use jobmatch_indexer::search::{needs_matching, word_variants};
-use jobmatch_indexer::{JobIndex, NeedEntry, NeedOccupation, date, geo, validate};
+use jobmatch_indexer::search::{MAX_FUZZY_WORDS, needs_matching, word_variants};
+use jobmatch_indexer::{
+    Deadline, JobIndex, NeedEntry, NeedOccupation, Violations, date, geo, validate,
+};
 use jobmatch_proto::v1::{
     Candidate, CitizenProfile, Exclusion as ExclusionMsg, MatchCitizenResponse, MatchOptions,
     Occupation, ScoreBreakdown,
@@ -14,7 +16,7 @@ use tantivy::Term;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 
-use crate::cache::CachedTaxonomy;
+use crate::cache::{CachedTaxonomy, DEFAULT_CACHE_BYTES};
 use crate::conditions::{Exclusion, check_need};
 use crate::explain::explanation;
 use crate::potential::{PotentialInput, estimate, expected_hours};
@@ -176,12 +178,27 @@ const SECONDARY_MAX: f64 = 10.0;
 
 impl Matcher {
     pub fn new(index: Arc<JobIndex>, taxonomy: &'static Taxonomy, rules: MatchRules) -> Self {
+        Self::with_cache_bytes(index, taxonomy, rules, DEFAULT_CACHE_BYTES)
+    }
+
+    /// A matcher whose taxonomy caches hold at most `cache_bytes` each.
+    pub fn with_cache_bytes(
+        index: Arc<JobIndex>,
+        taxonomy: &'static Taxonomy,
+        rules: MatchRules,
+        cache_bytes: u64,
+    ) -> Self {
         Matcher {
             index,
             taxonomy,
-            cache: CachedTaxonomy::new(taxonomy),
+            cache: CachedTaxonomy::new(taxonomy, cache_bytes),
             rules,
         }
+    }
+
+    /// Bytes held by the taxonomy caches.
+    pub fn cache_bytes(&self) -> u64 {
+        self.cache.weight()
     }
 
     fn enough(&self, passing: &[(&NeedEntry, Fit<'_>, f64, bool)], k: usize) -> bool {
@@ -201,39 +218,45 @@ impl Matcher {
         &self.index
     }
 
+    /// Ranked placement candidates for a citizen. `scope` carries the deadline the work stops at and the
+    /// jobcenter whose relations to companies may be read (relations are each jobcenter's own data).
     pub fn match_citizen(
         &self,
         mut citizen: CitizenProfile,
         options: &MatchOptions,
+        scope: &Scope<'_>,
     ) -> Result<MatchCitizenResponse, MatchError> {
         validate::citizen(&mut citizen).map_err(MatchError::InvalidCitizen)?;
+        let mut invalid = Violations::default();
+        jobmatch_indexer::limits::match_options(options, &mut invalid);
+        if options.k > self.rules.max_k {
+            invalid.add(
+                "options.k",
+                format!("must be at most {}", self.rules.max_k),
+            );
+        }
+        if let Some(r) = options.radius_km
+            && !(r > 0.0 && r <= 500.0)
+        {
+            invalid.add("options.radius_km", "must be > 0 and <= 500");
+        }
+        invalid.into_result().map_err(MatchError::InvalidOptions)?;
         let k = match options.k {
             0 => self.rules.default_k,
-            k if k > self.rules.max_k => {
-                return Err(MatchError::InvalidOption {
-                    field: "options.k",
-                    reason: format!("must be at most {}", self.rules.max_k),
-                });
-            }
             k => k,
         } as usize;
-        let mut radius = citizen.max_distance_km;
-        if let Some(r) = options.radius_km {
-            if !(r > 0.0 && r <= 500.0) {
-                return Err(MatchError::InvalidOption {
-                    field: "options.radius_km",
-                    reason: "must be > 0 and <= 500".into(),
-                });
-            }
-            // The citizen's max distance is a hard condition: the override can narrow the search, never widen it.
-            radius = radius.min(r);
-        }
+        // The citizen's max distance is a hard condition: the override can narrow the search, never widen it.
+        let radius = options
+            .radius_km
+            .map_or(citizen.max_distance_km, |r| citizen.max_distance_km.min(r));
         let home = citizen
             .home
             .as_ref()
             .map(|h| (h.lat.unwrap_or(0.0), h.lon.unwrap_or(0.0)))
             .unwrap_or_default();
+        let deadline = scope.deadline;
         let view = interpret(&self.cache, &citizen);
+        deadline.check()?;
         let today = date::format_days(date::today_days());
         let rule = self.rules.reasonableness_on(&today);
 
@@ -244,9 +267,13 @@ impl Matcher {
             (!options.explain).then(|| CitizenMask::new(&citizen, self.rules.hours_slack, true));
         // Without `explain`, needs that are not open are left out in the index; with it they are fetched too,
         // so the exclusion counts are complete.
+        // One snapshot for the whole match: retrieval and the records read come from the same commit.
+        let snapshot = self.index.snapshot();
+        let searcher = &snapshot.searcher;
         let (candidate_ids, text_scores) =
-            self.retrieve(&view, home, radius, &upper, true, mask)?;
-        let catalog = self.index.catalog()?;
+            self.retrieve(searcher, &view, home, radius, &upper, true, mask)?;
+        deadline.check()?;
+        let catalog = &snapshot.catalog;
         let mut excluded: BTreeMap<Exclusion, u64> = BTreeMap::new();
         // Phase 1: fit and hard conditions for every retrieved need.
         let mut passing: Vec<(&NeedEntry, Fit<'_>, f64, bool)> = Vec::new();
@@ -254,7 +281,10 @@ impl Matcher {
         let mut tier = candidate_ids;
         let mut lower_done = lower.is_empty();
         loop {
-            for id in std::mem::take(&mut tier) {
+            for (i, id) in std::mem::take(&mut tier).into_iter().enumerate() {
+                if i % 512 == 511 {
+                    deadline.check()?;
+                }
                 if !seen.insert(id) {
                     continue;
                 }
@@ -326,7 +356,10 @@ impl Matcher {
                 break;
             }
             lower_done = true;
-            tier = self.retrieve(&view, home, radius, &lower, false, mask)?.0;
+            deadline.check()?;
+            tier = self
+                .retrieve(searcher, &view, home, radius, &lower, false, mask)?
+                .0;
         }
         // Phase 2: the secondary terms add at most SECONDARY_MAX points, so only needs whose fit comes within
         // that of the k-th best fit can reach the top k; the rest are not scored in full.
@@ -337,6 +370,7 @@ impl Matcher {
         } else {
             f64::NEG_INFINITY
         };
+        deadline.check()?;
         let mut scored: Vec<Scored<'_>> = Vec::new();
         for (entry, fit, distance_km, company_full) in passing {
             if f64::from(fit.value) * 100.0 < threshold {
@@ -345,7 +379,7 @@ impl Matcher {
             let need = &entry.record;
             let company_open = catalog
                 .company(&need.cvr)
-                .is_some_and(|c| relation_open(&c.record, &citizen.municipality_code));
+                .is_some_and(|c| relation_open(&c.record, scope.jobcenter));
             let offered = need.ordinary_hours.is_some_and(|o| o.offered);
             let coverage = coverage(&view, &entry.competence_stems);
             let hw = need.hours_per_week.unwrap_or_default();
@@ -405,8 +439,7 @@ impl Matcher {
         for (i, s) in scored.iter().enumerate() {
             let need = &s.entry.record;
             let company = catalog.company(&need.cvr).map(|c| &c.record);
-            let company_open =
-                company.is_some_and(|c| relation_open(c, &citizen.municipality_code));
+            let company_open = company.is_some_and(|c| relation_open(c, scope.jobcenter));
             let potential = estimate(&PotentialInput::new(
                 need,
                 company_open,
@@ -479,8 +512,10 @@ impl Matcher {
 
     /// Needs worth scoring: every need in the search box whose occupation groups touch a reading of the
     /// citizen, plus, for goals the taxonomy could not read, the best BM25 matches of the goal's words.
+    #[allow(clippy::too_many_arguments)]
     fn retrieve(
         &self,
+        searcher: &tantivy::Searcher,
         view: &CitizenView,
         home: (f64, f64),
         radius: f64,
@@ -489,7 +524,6 @@ impl Matcher {
         mask: Option<CitizenMask>,
     ) -> Result<(Vec<u64>, std::collections::HashMap<u64, f32>), MatchError> {
         let f = self.index.fields();
-        let searcher = self.index.searcher();
         let collector = NeedIds {
             bbox: geo::bounding_box(home.0, home.1, radius),
             mask,
@@ -526,7 +560,12 @@ impl Matcher {
         let terms = jobmatch_indexer::highlight::QueryTerms::parse(&unread.join(" "));
         if !terms.is_empty() {
             let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for w in &terms.words {
+            for (i, w) in terms.words.iter().enumerate() {
+                // Typo tolerance costs an automaton over the term dictionary per word and field: bounded.
+                let w = &jobmatch_indexer::highlight::QueryWord {
+                    typo_distance: if i < MAX_FUZZY_WORDS { w.typo_distance } else { 0 },
+                    ..w.clone()
+                };
                 for (field, weight) in [(f.title, 3.0), (f.competences, 1.0), (f.description, 1.0)]
                 {
                     words.extend(word_variants(field, weight, w)?);
@@ -552,10 +591,30 @@ impl Matcher {
 /// Needs taken from a BM25 search of a goal the taxonomy could not read.
 const TEXT_CANDIDATES: usize = 300;
 
-fn relation_open(c: &jobmatch_proto::v1::Company, jobcenter: &str) -> bool {
-    c.jobcenter_relations
-        .iter()
-        .any(|r| r.municipality_code == jobcenter && r.open_to_ordinary_hours)
+fn relation_open(c: &jobmatch_proto::v1::Company, jobcenter: Option<&str>) -> bool {
+    jobcenter.is_some_and(|j| {
+        c.jobcenter_relations
+            .iter()
+            .any(|r| r.municipality_code == j && r.open_to_ordinary_hours)
+    })
+}
+
+/// What a match may read and how long it may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    pub deadline: &'a Deadline,
+    /// The calling jobcenter; its relations to companies (open to paid hours) inform the potential.
+    pub jobcenter: Option<&'a str>,
+}
+
+impl<'a> Scope<'a> {
+    /// No deadline, reading the relations of the citizen's own jobcenter (command-line tools and tests).
+    pub fn trusted(citizen: &'a CitizenProfile, deadline: &'a Deadline) -> Scope<'a> {
+        Scope {
+            deadline,
+            jobcenter: Some(citizen.municipality_code.as_str()),
+        }
+    }
 }
 
 /// (covered, required): a required competence is covered when one of its words shares a stem with what the

@@ -208,10 +208,11 @@ pub fn baseline_ranking(
         }
     }
     let query = needs_matching(f, words);
-    let searcher = index.searcher();
+    let snapshot = index.snapshot();
+    let searcher = &snapshot.searcher;
     let top = searcher.search(&query, &TopDocs::with_limit(k.max(1)).order_by_score())?;
-    let catalog = index.catalog()?;
-    Ok(ids(&searcher, f, top)?
+    let catalog = &snapshot.catalog;
+    Ok(ids(searcher, f, top)?
         .into_iter()
         .filter_map(|(_, id)| catalog.need_by_id(id).map(|n| n.record.need_id.clone()))
         .collect())

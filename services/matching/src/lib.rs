@@ -1,7 +1,7 @@
 //! The matching engine: a citizen profile in, ranked placement candidates out, each with its ordinary-hours
 //! potential and a Danish explanation. Also the evaluation of match quality and a naive BM25 baseline.
 
-mod cache;
+pub mod cache;
 pub mod conditions;
 mod engine;
 pub mod eval;
@@ -11,7 +11,7 @@ pub mod profile;
 pub mod resolver;
 pub mod rules;
 
-pub use engine::{FitLevel, Matcher};
+pub use engine::{FitLevel, Matcher, Scope};
 pub use resolver::TaxonomyResolver;
 pub use rules::{MatchRules, ReasonablenessAction, ReasonablenessRule};
 
@@ -19,8 +19,10 @@ pub use rules::{MatchRules, ReasonablenessAction, ReasonablenessRule};
 pub enum MatchError {
     #[error("invalid citizen profile: {0}")]
     InvalidCitizen(jobmatch_indexer::Violations),
-    #[error("invalid option {field}: {reason}")]
-    InvalidOption { field: &'static str, reason: String },
+    #[error("invalid options: {0}")]
+    InvalidOptions(jobmatch_indexer::Violations),
+    #[error("deadline exceeded")]
+    DeadlineExceeded(#[from] jobmatch_indexer::Expired),
     #[error(transparent)]
     Index(#[from] jobmatch_indexer::IndexError),
     #[error("index error: {0}")]

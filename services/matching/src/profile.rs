@@ -127,23 +127,23 @@ impl CitizenView {
 const KEEP_RATIO: f32 = 0.6;
 const MAX_READINGS: usize = 3;
 
-fn readings(matches: Vec<OccupationMatch>) -> Vec<Reading> {
+fn readings(matches: &[OccupationMatch]) -> Vec<Reading> {
     let top = matches.first().map(|m| m.score).unwrap_or(0.0);
     if top <= 0.0 {
         return Vec::new();
     }
     let mut seen = HashSet::default();
     matches
-        .into_iter()
+        .iter()
         .filter(|m| m.score >= top * KEEP_RATIO)
-        .filter(|m| seen.insert((m.isco_code.clone(), m.esco_uri.clone())))
+        .filter(|m| seen.insert((m.isco_code.as_str(), m.esco_uri.as_str())))
         .take(MAX_READINGS)
         .map(|m| Reading {
             weight: relative_weight(m.score, top),
             precise: is_precise(m.kind),
-            isco: m.isco_code,
-            esco_uri: m.esco_uri,
-            label: m.label,
+            isco: m.isco_code.clone(),
+            esco_uri: m.esco_uri.clone(),
+            label: m.label.clone(),
             kind: m.kind,
         })
         .collect()
@@ -183,7 +183,7 @@ pub fn interpret(cached: &CachedTaxonomy, c: &CitizenProfile) -> CitizenView {
             .and_then(|code| coded_reading(tax, code, &g.text));
         let readings = match coded {
             Some(r) => vec![r],
-            None => readings(cached.normalize(&g.text, 6)),
+            None => readings(&cached.normalize(&g.text, 6)),
         };
         view.goals.push(GoalView {
             text: g.text.clone(),
@@ -191,20 +191,20 @@ pub fn interpret(cached: &CachedTaxonomy, c: &CitizenProfile) -> CitizenView {
         });
     }
     for e in &c.experience {
-        if let Some(r) = readings(cached.normalize(&e.title, 3)).into_iter().next() {
+        if let Some(r) = readings(&cached.normalize(&e.title, 3)).into_iter().next() {
             view.experience.push((e.title.clone(), r));
         }
         view.had_ordinary_hours |= e.ordinary_hours;
     }
     view.had_ordinary_hours |= c.previous_ordinary_hours;
     for comp in &c.competences {
-        for (isco, w) in cached.competence_hints(comp) {
-            let label = tax.isco_title(&isco).unwrap_or_default().to_string();
+        for (isco, w) in cached.competence_hints(comp).iter() {
+            let label = tax.isco_title(isco).unwrap_or_default().to_string();
             let r = Reading {
-                isco,
+                isco: isco.clone(),
                 esco_uri: String::new(),
                 label,
-                weight: w,
+                weight: *w,
                 kind: jobmatch_taxonomy::MatchKind::Lexicon,
                 precise: false,
             };

@@ -2,28 +2,32 @@
 //! the ESCO occupation inside the coded group), otherwise the title is normalised. Titles repeat a lot across
 //! needs, so results are cached by (title, codes).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use jobmatch_indexer::{NeedOccupation, OccupationResolver};
 use jobmatch_proto::v1::Need;
 use jobmatch_taxonomy::Taxonomy;
 
+use crate::cache::{ByteCache, DEFAULT_CACHE_BYTES, HeapSize};
 use crate::profile::{coded_reading, is_precise, relative_weight};
 
 /// A need's title and codes: what its occupations are resolved from.
 type TitleKey = (String, Vec<String>);
 
+impl HeapSize for NeedOccupation {
+    fn heap_size(&self) -> usize {
+        std::mem::size_of::<Self>() + self.isco.len() + self.esco_uri.len() + self.label.len()
+    }
+}
+
 pub struct TaxonomyResolver {
     taxonomy: &'static Taxonomy,
-    cache: Mutex<HashMap<TitleKey, Vec<NeedOccupation>>>,
+    cache: ByteCache<TitleKey, Vec<NeedOccupation>>,
 }
 
 impl TaxonomyResolver {
     pub fn new(taxonomy: &'static Taxonomy) -> Self {
         TaxonomyResolver {
             taxonomy,
-            cache: Mutex::new(HashMap::new()),
+            cache: ByteCache::new(DEFAULT_CACHE_BYTES),
         }
     }
 
@@ -70,19 +74,11 @@ impl TaxonomyResolver {
 impl OccupationResolver for TaxonomyResolver {
     fn resolve(&self, need: &Need) -> Vec<NeedOccupation> {
         let key = (need.title.clone(), need.occupation_codes.clone());
-        if let Ok(cache) = self.cache.lock()
-            && let Some(hit) = cache.get(&key)
-        {
-            return hit.clone();
-        }
-        let value = self.compute(&need.title, &need.occupation_codes);
-        if let Ok(mut cache) = self.cache.lock() {
-            // Bounded: a flood of unique titles must not grow memory without limit.
-            if cache.len() > 200_000 {
-                cache.clear();
-            }
-            cache.insert(key, value.clone());
-        }
-        value
+        self.cache
+            .get_or_insert_with(key, || {
+                self.compute(&need.title, &need.occupation_codes)
+            })
+            .as_ref()
+            .clone()
     }
 }

@@ -8,13 +8,13 @@ use std::time::Instant;
 
 use hdrhistogram::Histogram;
 use indicatif::{ProgressBar, ProgressStyle};
-use jobmatch_indexer::JobIndex;
+use jobmatch_indexer::{Deadline, JobIndex};
 use jobmatch_indexer::ingest::{
     COMPANIES, IngestSummary, NEEDS, Progress, ingest_files, ingest_reader,
 };
 use jobmatch_indexer::search::{CompanyQuery, search_companies};
 use jobmatch_matching::eval::{EvalReport, baseline_ranking, load_citizens, load_qrels, score};
-use jobmatch_matching::{MatchRules, Matcher, TaxonomyResolver};
+use jobmatch_matching::{MatchRules, Matcher, Scope, TaxonomyResolver};
 use jobmatch_proto::v1::{CitizenProfile, MatchOptions};
 use jobmatch_taxonomy::Taxonomy;
 
@@ -146,8 +146,9 @@ pub fn evaluate_with_dump(
         ..Default::default()
     };
     let mut levels: HashMap<String, Vec<String>> = HashMap::new();
+    let deadline = Deadline::none();
     let (ours, failed) = rankings(&citizens, |c| {
-        let resp = matcher.match_citizen(c.clone(), &options)?;
+        let resp = matcher.match_citizen(c.clone(), &options, &Scope::trusted(c, &deadline))?;
         levels.insert(
             c.citizen_ref.clone(),
             resp.candidates
@@ -176,12 +177,13 @@ pub fn evaluate_with_dump(
         }
         std::fs::write(path, out)?;
     }
-    let catalog = index.catalog()?;
+    let snapshot = index.snapshot();
+    let catalog = &snapshot.catalog;
     let mut reports = vec![
-        score("jobmatch", &catalog, &citizens, &qrels, &ours),
+        score("jobmatch", catalog, &citizens, &qrels, &ours),
         score(
             "baseline: BM25, no conditions",
-            &catalog,
+            catalog,
             &citizens,
             &qrels,
             &base,
@@ -267,11 +269,12 @@ pub fn bench(
             let lines_n: Vec<String> = demo.needs.iter().map(|v| v.to_string()).collect();
             let t = Instant::now();
             let mut summary = IngestSummary::default();
+            let mut tx = index.begin();
             let rc = std::io::Cursor::new(lines_c.join("\n"));
-            ingest_reader(&index, rc, "companies", &COMPANIES, &mut summary, &mut ())?;
+            ingest_reader(&mut tx, rc, "companies", &COMPANIES, &mut summary, &mut ())?;
             let rn = std::io::Cursor::new(lines_n.join("\n"));
-            ingest_reader(&index, rn, "needs", &NEEDS, &mut summary, &mut ())?;
-            index.commit()?;
+            ingest_reader(&mut tx, rn, "needs", &NEEDS, &mut summary, &mut ())?;
+            tx.commit(None)?;
             let secs = t.elapsed().as_secs_f64();
             println!(
                 "ingest: {} records in {:.2} s = {:.0} records/s ({:.0} needs/s counting needs only)",
@@ -309,15 +312,16 @@ pub fn bench(
         k: 10,
         ..Default::default()
     };
+    let deadline = Deadline::none();
     for c in citizens.iter().take(20) {
-        let _ = matcher.match_citizen(c.clone(), &options);
+        let _ = matcher.match_citizen(c.clone(), &options, &Scope::trusted(c, &deadline));
     }
     let mut h = Histogram::<u64>::new(3)?;
     let mut returned = 0usize;
     for _ in 0..rounds {
         for c in &citizens {
             let t = Instant::now();
-            let r = matcher.match_citizen(c.clone(), &options)?;
+            let r = matcher.match_citizen(c.clone(), &options, &Scope::trusted(c, &deadline))?;
             h.record(t.elapsed().as_micros() as u64)?;
             returned += r.candidates.len();
         }
@@ -351,7 +355,7 @@ pub fn bench(
                 ..Default::default()
             };
             let t = Instant::now();
-            let _ = search_companies(&index, &q)?;
+            let _ = search_companies(&index, &q, &deadline)?;
             hs.record(t.elapsed().as_micros() as u64)?;
         }
     }
@@ -374,16 +378,12 @@ fn grpc_latency(
     use jobmatch_proto::v1::match_service_client::MatchServiceClient;
 
     let config = crate::Config::default();
-    let app = Arc::new(crate::App {
-        matcher: Arc::new(Matcher::new(
-            Arc::clone(index),
-            Taxonomy::embedded(),
-            config.rules.clone(),
-        )),
-        pool: crate::pool::WorkPool::new(config.threads()),
-        index: Arc::clone(index),
-        config,
-    });
+    let matcher = Arc::new(Matcher::new(
+        Arc::clone(index),
+        Taxonomy::embedded(),
+        config.rules.clone(),
+    ));
+    let app = Arc::new(crate::App::new(config, Arc::clone(index), matcher));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

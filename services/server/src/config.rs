@@ -30,8 +30,22 @@ pub struct Config {
     pub writer_memory_mb: usize,
     /// Upper bound for any request; a shorter client deadline (grpc-timeout) wins.
     pub request_timeout_ms: u64,
+    /// Upper bound for a whole `BulkUpsert` stream (it is one transaction, committed at its end).
+    pub bulk_timeout_ms: u64,
+    /// Records one `BulkUpsert` stream may carry (they are held until the commit).
+    pub bulk_max_records: usize,
+    /// Largest request message accepted, in bytes; a larger one gets RESOURCE_EXHAUSTED.
+    pub max_message_bytes: usize,
     /// Threads that run searches and matches off the async runtime (0 = one per core).
     pub search_threads: usize,
+    /// Requests that may wait for a search thread; one more is refused with RESOURCE_EXHAUSTED.
+    pub work_queue: usize,
+    /// Writes that may wait for the writer; one more is refused with RESOURCE_EXHAUSTED.
+    pub write_queue: usize,
+    /// Concurrent requests (HTTP/2 streams) per client connection.
+    pub max_concurrent_streams: u32,
+    /// Memory of each taxonomy cache (goal readings, competence hints, need titles), in MB.
+    pub cache_mb: u64,
     /// Log output: text or json.
     pub log_format: LogFormat,
     /// tracing filter directive, e.g. "info" or "jobmatch=debug".
@@ -48,7 +62,14 @@ impl Default for Config {
             demo_data: true,
             writer_memory_mb: 64,
             request_timeout_ms: 10_000,
+            bulk_timeout_ms: 600_000,
+            bulk_max_records: 250_000,
+            max_message_bytes: 4 << 20,
             search_threads: 0,
+            work_queue: 64,
+            write_queue: 64,
+            max_concurrent_streams: 64,
+            cache_mb: 16,
             log_format: LogFormat::Text,
             log_filter: "info".into(),
             rules: MatchRules::default(),
@@ -106,6 +127,23 @@ impl Config {
                 reason: "must be > 0".into(),
             });
         }
+        let positive: [(&'static str, u64); 7] = [
+            ("bulk_timeout_ms", self.bulk_timeout_ms),
+            ("bulk_max_records", self.bulk_max_records as u64),
+            ("max_message_bytes", self.max_message_bytes as u64),
+            ("work_queue", self.work_queue as u64),
+            ("write_queue", self.write_queue as u64),
+            ("max_concurrent_streams", u64::from(self.max_concurrent_streams)),
+            ("cache_mb", self.cache_mb),
+        ];
+        for (field, value) in positive {
+            if value == 0 {
+                return Err(ConfigError::Invalid {
+                    field,
+                    reason: "must be > 0".into(),
+                });
+            }
+        }
         if self.rules.reasonableness.is_empty() {
             return Err(ConfigError::Invalid {
                 field: "rules.reasonableness",
@@ -122,6 +160,10 @@ impl Config {
             });
         }
         Ok(())
+    }
+
+    pub fn bulk_cap(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.bulk_timeout_ms)
     }
 
     pub fn threads(&self) -> usize {

@@ -1,11 +1,18 @@
-//! Thin tonic adapters: unwrap the request, call the index or the matcher on the work pool, map the result.
+//! Thin tonic adapters: check the request's bounds and tenancy, call the index or the matcher on a work pool,
+//! map the result.
+//!
+//! Tenancy: the `x-jobmatch-tenant` header names the calling jobcenter. Company data is shared; a company's
+//! relations to jobcenters are each jobcenter's own: a caller sees and filters on its own relation only, and
+//! without a tenant on none. A request body can narrow what the header allows, never widen it.
 
 use std::sync::Arc;
 
 use jobmatch_indexer::index::Outcome;
 use jobmatch_indexer::ingest::first_violation;
 use jobmatch_indexer::search::{CompanyQuery, Sort, search_companies};
-use jobmatch_indexer::{Change, IndexError};
+use jobmatch_indexer::{ApplyReport, Change, Deadline, IndexError, PreparedChange, Violations};
+use jobmatch_indexer::{limits, validate};
+use jobmatch_matching::Scope;
 use jobmatch_proto::v1::company_service_server::CompanyService;
 use jobmatch_proto::v1::match_service_server::MatchService;
 use jobmatch_proto::v1::search_service_server::SearchService;
@@ -19,16 +26,18 @@ use jobmatch_proto::v1::{
     bulk_upsert_request,
 };
 use tokio_stream::StreamExt;
-use tonic::{Request, Response, Status, Streaming};
+use tonic::{Code, Request, Response, Status, Streaming};
 
 use crate::app::App;
-use crate::context::handle;
+use crate::context::{RequestContext, TENANT_HEADER, handle};
 use crate::error::ServiceError;
 
-/// Records written per batch of a bulk stream.
+/// Records of a bulk stream validated per job on the search pool while the stream comes in.
 const BULK_CHUNK: usize = 1_000;
-/// Per-record errors returned by one bulk call; the count of rejected records stays exact beyond it.
-const MAX_REPORTED_ERRORS: usize = 10_000;
+/// Per-record errors returned by one bulk call, and the length of each reason; the count of rejected records
+/// stays exact beyond them. Together they keep the response far below 4 MiB.
+const MAX_REPORTED_ERRORS: usize = 1_000;
+const MAX_REASON_CHARS: usize = 300;
 
 #[derive(Clone)]
 pub struct Api {
@@ -40,55 +49,113 @@ impl Api {
         Api { app }
     }
 
-    fn company(&self, cvr: &str) -> Result<Company, ServiceError> {
-        let catalog = self.app.index.catalog()?;
-        let c = catalog.company(cvr).ok_or_else(|| IndexError::NotFound {
-            kind: "company",
-            key: cvr.to_string(),
-        })?;
-        Ok(c.record.clone())
+    fn company(&self, cvr: &str, tenant: Option<&str>) -> Result<Company, ServiceError> {
+        let snapshot = self.app.index.snapshot();
+        let c = snapshot
+            .catalog
+            .company(cvr)
+            .ok_or_else(|| IndexError::NotFound {
+                kind: "company",
+                key: cvr.to_string(),
+            })?;
+        let mut company = c.record.clone();
+        own_relations_only(&mut company, tenant);
+        Ok(company)
     }
 
     fn need(&self, need_id: &str) -> Result<Need, ServiceError> {
-        let catalog = self.app.index.catalog()?;
-        let n = catalog.need(need_id).ok_or_else(|| IndexError::NotFound {
-            kind: "need",
-            key: need_id.to_string(),
-        })?;
+        let snapshot = self.app.index.snapshot();
+        let n = snapshot
+            .catalog
+            .need(need_id)
+            .ok_or_else(|| IndexError::NotFound {
+                kind: "need",
+                key: need_id.to_string(),
+            })?;
         Ok(n.record.clone())
     }
 
-    async fn delete(&self, change: Change) -> Result<DeleteResponse, ServiceError> {
-        match self.apply_one(change).await? {
+    async fn delete(&self, deadline: &Deadline, change: Change) -> Result<DeleteResponse, ServiceError> {
+        match self.write_one(deadline, change).await? {
             Outcome::Deleted { key, count } => Ok(DeleteResponse {
                 key,
                 deleted: count,
             }),
-            _ => Err(ServiceError::Unavailable),
+            _ => Err(ServiceError::Internal),
         }
     }
 
-    async fn apply_one(&self, change: Change) -> Result<Outcome, ServiceError> {
+    /// One change as its own transaction on the writer. A request that expires before the commit is rolled
+    /// back, so DEADLINE_EXCEEDED means "not written" unless the commit itself was under way.
+    async fn write_one(&self, deadline: &Deadline, change: Change) -> Result<Outcome, ServiceError> {
         let index = Arc::clone(&self.app.index);
         let mut report = self
             .app
-            .pool
-            .run(move || index.apply(vec![change], true))
+            .writer
+            .run(deadline, move |d| commit_prepared(&index, d, vec![index.prepare(change)]))
             .await??;
         match report.outcomes.pop() {
             Some(Ok(o)) => Ok(o),
             Some(Err(rejected)) => Err(rejected.error.into()),
-            None => Err(ServiceError::Unavailable),
+            None => Err(ServiceError::Internal),
         }
+    }
+
+    /// Validates and resolves changes on the search pool (the costly, lock-free part of a write).
+    async fn prepare(
+        &self,
+        deadline: &Deadline,
+        changes: Vec<Change>,
+    ) -> Result<Vec<PreparedChange>, ServiceError> {
+        let index = Arc::clone(&self.app.index);
+        self.app
+            .pool
+            .run(deadline, move |_| {
+                changes.into_iter().map(|c| index.prepare(c)).collect()
+            })
+            .await
     }
 }
 
-fn require(field: &str, value: &str) -> Result<(), ServiceError> {
-    if value.trim().is_empty() {
-        Err(ServiceError::invalid(field, "is required"))
-    } else {
-        Ok(())
+/// Applies prepared changes as one transaction and commits it, unless the deadline passes first.
+fn commit_prepared(
+    index: &jobmatch_indexer::JobIndex,
+    deadline: &Deadline,
+    prepared: Vec<PreparedChange>,
+) -> Result<ApplyReport, ServiceError> {
+    let mut tx = index.begin();
+    let report = tx.apply(prepared)?;
+    deadline.check().map_err(IndexError::from)?;
+    tx.commit(None)?;
+    Ok(report)
+}
+
+/// Keeps only the caller's own relation (none without a tenant).
+fn own_relations_only(company: &mut Company, tenant: Option<&str>) {
+    company
+        .jobcenter_relations
+        .retain(|r| Some(r.municipality_code.as_str()) == tenant);
+}
+
+/// A company write as the caller may make it: a jobcenter writes its own relation and keeps the others'.
+fn company_change(company: Company, tenant: Option<&str>) -> Change {
+    match tenant {
+        Some(j) => Change::UpsertCompanyAs {
+            company,
+            jobcenter: j.to_string(),
+        },
+        None => Change::UpsertCompany(company),
     }
+}
+
+/// Checks a key of a lookup request against its bound.
+fn key(bound: &limits::Bound, value: &str) -> Result<(), ServiceError> {
+    let mut v = Violations::default();
+    bound.check_str(&mut v, bound.field(), value);
+    if value.trim().is_empty() {
+        v.add(bound.field(), "is required");
+    }
+    v.into_result().map_err(ServiceError::InvalidRecord)
 }
 
 fn upserted(o: Outcome) -> UpsertResponse {
@@ -121,10 +188,9 @@ impl CompanyService for Api {
             "UpsertCompany",
             &meta,
             self.app.request_cap(),
-            |_ctx| async move {
-                Ok(upserted(
-                    self.apply_one(Change::UpsertCompany(company)).await?,
-                ))
+            |ctx| async move {
+                let change = company_change(company, ctx.tenant.as_deref());
+                Ok(upserted(self.write_one(&ctx.deadline, change).await?))
             },
         )
         .await
@@ -139,9 +205,9 @@ impl CompanyService for Api {
             "GetCompany",
             &meta,
             self.app.request_cap(),
-            |_ctx| async move {
-                require("cvr", &req.cvr)?;
-                self.company(&req.cvr)
+            |ctx| async move {
+                key(&limits::requests::CVR, &req.cvr)?;
+                self.company(&req.cvr, ctx.tenant.as_deref())
             },
         )
         .await
@@ -156,9 +222,10 @@ impl CompanyService for Api {
             "DeleteCompany",
             &meta,
             self.app.request_cap(),
-            |_ctx| async move {
-                require("cvr", &req.cvr)?;
-                self.delete(Change::DeleteCompany(req.cvr)).await
+            |ctx| async move {
+                key(&limits::requests::DELETE_CVR, &req.cvr)?;
+                self.delete(&ctx.deadline, Change::DeleteCompany(req.cvr))
+                    .await
             },
         )
         .await
@@ -173,7 +240,10 @@ impl CompanyService for Api {
             "UpsertNeed",
             &meta,
             self.app.request_cap(),
-            |_ctx| async move { Ok(upserted(self.apply_one(Change::UpsertNeed(need)).await?)) },
+            |ctx| async move {
+                let outcome = self.write_one(&ctx.deadline, Change::UpsertNeed(need)).await?;
+                Ok(upserted(outcome))
+            },
         )
         .await
     }
@@ -185,7 +255,7 @@ impl CompanyService for Api {
             &meta,
             self.app.request_cap(),
             |_ctx| async move {
-                require("need_id", &req.need_id)?;
+                key(&limits::requests::GET_NEED_ID, &req.need_id)?;
                 self.need(&req.need_id)
             },
         )
@@ -201,8 +271,8 @@ impl CompanyService for Api {
             "CloseNeed",
             &meta,
             self.app.request_cap(),
-            |_ctx| async move {
-                require("need_id", &req.need_id)?;
+            |ctx| async move {
+                key(&limits::requests::CLOSE_NEED_ID, &req.need_id)?;
                 let status = if req.status.is_empty() {
                     "closed".to_string()
                 } else {
@@ -211,10 +281,13 @@ impl CompanyService for Api {
                 if status != "closed" && status != "filled" {
                     return Err(ServiceError::invalid("status", "must be closed or filled"));
                 }
-                self.apply_one(Change::SetNeedStatus {
-                    need_id: req.need_id.clone(),
-                    status,
-                })
+                self.write_one(
+                    &ctx.deadline,
+                    Change::SetNeedStatus {
+                        need_id: req.need_id.clone(),
+                        status,
+                    },
+                )
                 .await?;
                 self.need(&req.need_id)
             },
@@ -231,14 +304,19 @@ impl CompanyService for Api {
             "DeleteNeed",
             &meta,
             self.app.request_cap(),
-            |_ctx| async move {
-                require("need_id", &req.need_id)?;
-                self.delete(Change::DeleteNeed(req.need_id)).await
+            |ctx| async move {
+                key(&limits::requests::DELETE_NEED_ID, &req.need_id)?;
+                self.delete(&ctx.deadline, Change::DeleteNeed(req.need_id))
+                    .await
             },
         )
         .await
     }
 
+    /// The whole stream is one transaction: records are validated while they arrive and committed together
+    /// at the end. A frame that cannot be decoded, a broken or cancelled stream, or a stream over the deadline
+    /// fails the call and writes nothing; a record that decodes but breaks a rule is reported and the rest go
+    /// in.
     async fn bulk_upsert(
         &self,
         request: Request<Streaming<BulkUpsertRequest>>,
@@ -247,89 +325,99 @@ impl CompanyService for Api {
         handle(
             "BulkUpsert",
             &meta,
-            self.app.request_cap(),
-            |_ctx| async move {
+            self.app.config.bulk_cap(),
+            |ctx| async move {
+                let max_records = self.app.config.bulk_max_records;
                 let mut resp = BulkUpsertResponse::default();
-                let mut batch: Vec<Change> = Vec::with_capacity(BULK_CHUNK);
-                let mut positions: Vec<u64> = Vec::with_capacity(BULK_CHUNK);
+                let mut prepared: Vec<PreparedChange> = Vec::new();
+                // Stream position of each change in `prepared`.
+                let mut positions: Vec<u64> = Vec::new();
+                let mut chunk: Vec<Change> = Vec::with_capacity(BULK_CHUNK);
                 let mut position = 0u64;
-                loop {
-                    let item = stream.next().await;
-                    let done = item.is_none();
-                    if let Some(item) = item {
-                        position += 1;
-                        match item {
-                            Ok(BulkUpsertRequest {
-                                record: Some(bulk_upsert_request::Record::Company(c)),
-                            }) => {
-                                batch.push(Change::UpsertCompany(c));
-                                positions.push(position);
-                            }
-                            Ok(BulkUpsertRequest {
-                                record: Some(bulk_upsert_request::Record::Need(n)),
-                            }) => {
-                                batch.push(Change::UpsertNeed(n));
-                                positions.push(position);
-                            }
-                            Ok(BulkUpsertRequest { record: None }) => {
-                                resp.rejected += 1;
-                                push_error(
-                                    &mut resp,
-                                    RecordError {
-                                        line: position,
-                                        field: "record".into(),
-                                        reason: "is empty: set company or need".into(),
-                                        ..Default::default()
-                                    },
-                                );
-                            }
-                            // A broken stream ends the call; what was written so far is committed below.
-                            Err(status) => {
-                                resp.warnings.push(format!(
-                                    "stream ended early at record {position}: {}",
-                                    status.message()
-                                ));
-                                break;
-                            }
-                        }
+                while let Some(item) = stream.next().await {
+                    position += 1;
+                    let record = item.map_err(|status| stream_failed(position, &status))?;
+                    if position > max_records as u64 {
+                        return Err(ServiceError::ResourceExhausted(format!(
+                            "a BulkUpsert stream may carry at most {max_records} records \
+                             (bulk_max_records); nothing was written"
+                        )));
                     }
-                    if batch.len() >= BULK_CHUNK || (done && !batch.is_empty()) {
-                        let index = Arc::clone(&self.app.index);
-                        let changes = std::mem::take(&mut batch);
-                        let report = self
-                            .app
-                            .pool
-                            .run(move || index.apply(changes, false))
-                            .await??;
-                        resp.companies_upserted += report.companies_upserted;
-                        resp.needs_upserted += report.needs_upserted;
-                        for r in report.rejected() {
+                    match record.record {
+                        Some(bulk_upsert_request::Record::Company(c)) => {
+                            chunk.push(company_change(c, ctx.tenant.as_deref()));
+                            positions.push(position);
+                        }
+                        Some(bulk_upsert_request::Record::Need(n)) => {
+                            chunk.push(Change::UpsertNeed(n));
+                            positions.push(position);
+                        }
+                        None => {
                             resp.rejected += 1;
-                            let (field, reason) = first_violation(&r.error);
-                            let line = positions.get(r.position).copied().unwrap_or(0);
                             push_error(
                                 &mut resp,
                                 RecordError {
-                                    line,
-                                    kind: r.kind.into(),
-                                    key: r.key.clone(),
-                                    field,
-                                    reason,
+                                    line: position,
+                                    field: "record".into(),
+                                    reason: "is empty: set company or need".into(),
+                                    ..Default::default()
                                 },
                             );
                         }
-                        positions.clear();
                     }
-                    if done {
-                        break;
+                    if chunk.len() >= BULK_CHUNK {
+                        let changes = std::mem::replace(&mut chunk, Vec::with_capacity(BULK_CHUNK));
+                        prepared.extend(self.prepare(&ctx.deadline, changes).await?);
                     }
                 }
+                if !chunk.is_empty() {
+                    prepared.extend(self.prepare(&ctx.deadline, chunk).await?);
+                }
                 let index = Arc::clone(&self.app.index);
-                self.app.pool.run(move || index.commit()).await??;
+                let report = self
+                    .app
+                    .writer
+                    .run(&ctx.deadline, move |d| commit_prepared(&index, d, prepared))
+                    .await??;
+                resp.companies_upserted += report.companies_upserted;
+                resp.needs_upserted += report.needs_upserted;
+                for r in report.rejected() {
+                    resp.rejected += 1;
+                    let (field, reason) = first_violation(&r.error);
+                    push_error(
+                        &mut resp,
+                        RecordError {
+                            line: positions.get(r.position).copied().unwrap_or(0),
+                            kind: r.kind.into(),
+                            key: r.key.chars().take(limits::KEY_CHARS).collect(),
+                            field,
+                            reason: reason.chars().take(MAX_REASON_CHARS).collect(),
+                        },
+                    );
+                }
+                resp.errors.sort_by_key(|e| e.line);
                 Ok(resp)
             },
         )
         .await
+    }
+}
+
+/// Why a stream ended before its end: nothing of it is written.
+fn stream_failed(position: u64, status: &Status) -> ServiceError {
+    let message: String = status.message().chars().take(200).collect();
+    match status.code() {
+        Code::OutOfRange | Code::ResourceExhausted => ServiceError::ResourceExhausted(format!(
+            "record {position} is too large ({message}); nothing was written"
+        )),
+        Code::Internal | Code::InvalidArgument | Code::DataLoss => ServiceError::invalid(
+            format!("records[{position}]"),
+            format!("cannot be decoded ({message}); nothing was written"),
+        ),
+        // The client went away or the connection broke: it will not read the answer, but the log shows why.
+        _ => ServiceError::Aborted(format!(
+            "the stream broke at record {position} ({message}); nothing was written"
+        )),
     }
 }
 
@@ -355,16 +443,48 @@ fn decode_cursor(cursor: &str, fingerprint: u64) -> Result<usize, ServiceError> 
     Ok(offset)
 }
 
+/// The jobcenter whose relations a search reads: the caller's. A body naming another jobcenter, or any
+/// jobcenter without a tenant, is refused, and so are relation filters without a tenant.
+fn search_jobcenter(
+    req: &SearchCompaniesRequest,
+    tenant: Option<String>,
+) -> Result<Option<String>, ServiceError> {
+    let denied = |what: &str| {
+        ServiceError::PermissionDenied(format!(
+            "{what} reads jobcenter relations, which only the jobcenter itself may read: send the \
+             {TENANT_HEADER} header"
+        ))
+    };
+    if !req.jobcenter.is_empty() && tenant.as_deref() != Some(req.jobcenter.as_str()) {
+        return Err(ServiceError::PermissionDenied(format!(
+            "jobcenter must be the caller's own ({TENANT_HEADER}), or empty"
+        )));
+    }
+    if tenant.is_none() {
+        let filters = [
+            ("open_to_ordinary_hours", req.open_to_ordinary_hours.is_some()),
+            ("partnership", req.partnership.is_some()),
+            ("not_contacted_since", !req.not_contacted_since.is_empty()),
+            (
+                "sort SORT_ORDER_LAST_CONTACT",
+                req.sort == SortOrder::LastContact as i32,
+            ),
+        ];
+        if let Some((name, _)) = filters.iter().find(|(_, used)| *used) {
+            return Err(denied(name));
+        }
+    }
+    Ok(tenant)
+}
+
 fn company_query(
     req: SearchCompaniesRequest,
     tenant: Option<String>,
 ) -> Result<CompanyQuery, ServiceError> {
-    if req.query.chars().count() > 500 {
-        return Err(ServiceError::invalid(
-            "query",
-            "must be at most 500 characters",
-        ));
-    }
+    let mut v = Violations::default();
+    limits::search(&req, &mut v);
+    v.into_result().map_err(ServiceError::InvalidRecord)?;
+    let jobcenter = search_jobcenter(&req, tenant)?;
     let near = match req.near {
         None => None,
         Some(n) => {
@@ -420,7 +540,7 @@ fn company_query(
         }
     }
     for (i, p) in req.industry_code_prefixes.iter().enumerate() {
-        if p.is_empty() || p.len() > 6 || !p.bytes().all(|b| b.is_ascii_digit()) {
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ServiceError::invalid(
                 format!("industry_code_prefixes[{i}]"),
                 "must be 1-6 digits",
@@ -447,11 +567,6 @@ fn company_query(
         0 => 20,
         n if n > 100 => return Err(ServiceError::invalid("page_size", "must be at most 100")),
         n => n as usize,
-    };
-    let jobcenter = if req.jobcenter.is_empty() {
-        tenant
-    } else {
-        Some(req.jobcenter)
     };
     let mut q = CompanyQuery {
         text: req.query,
@@ -487,13 +602,13 @@ impl SearchService for Api {
             &meta,
             self.app.request_cap(),
             |ctx| async move {
-                let q = company_query(req, ctx.tenant)?;
+                let q = company_query(req, ctx.tenant.clone())?;
                 let fingerprint = q.fingerprint();
                 let index = Arc::clone(&self.app.index);
                 let result = self
                     .app
                     .pool
-                    .run(move || search_companies(&index, &q))
+                    .run(&ctx.deadline, move |d| search_companies(&index, &q, d))
                     .await??;
                 Ok(SearchCompaniesResponse {
                     total_hits: result.total,
@@ -539,6 +654,17 @@ impl SearchService for Api {
     }
 }
 
+/// A citizen is matched for the jobcenter that owns it: a caller naming another jobcenter's citizen is
+/// refused.
+fn check_citizen_owner(ctx: &RequestContext, municipality_code: &str) -> Result<(), ServiceError> {
+    match ctx.tenant.as_deref() {
+        Some(t) if t != municipality_code => Err(ServiceError::PermissionDenied(format!(
+            "the citizen belongs to another jobcenter than the caller ({TENANT_HEADER})"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 #[tonic::async_trait]
 impl MatchService for Api {
     async fn match_citizen(
@@ -555,21 +681,31 @@ impl MatchService for Api {
                     .citizen
                     .ok_or_else(|| ServiceError::invalid("citizen", "is required"))?;
                 let options = req.options.unwrap_or_default();
+                check_citizen_owner(&ctx, &citizen.municipality_code)?;
                 let citizen_ref = citizen.citizen_ref.clone();
                 let matcher = Arc::clone(&self.app.matcher);
+                let tenant = ctx.tenant.clone();
                 let response = self
                     .app
                     .pool
-                    .run(move || matcher.match_citizen(citizen, &options))
+                    .run(&ctx.deadline, move |d| {
+                        let scope = Scope {
+                            deadline: d,
+                            jobcenter: tenant.as_deref(),
+                        };
+                        matcher.match_citizen(citizen, &options, &scope)
+                    })
                     .await??;
                 // The audit trail records who read matches for which pseudonymous profile, on its own target so it
                 // can be routed apart from operational logs. Written only after validation, so a refused (for
-                // example CPR-shaped) reference never reaches it.
+                // example CPR-shaped) reference never reaches it; the reference is plain ASCII by then, and
+                // escaped all the same.
+                debug_assert!(validate::is_plain_ref(&citizen_ref));
                 tracing::info!(
                     target: "jobmatch::audit",
                     request_id = %ctx.request_id,
                     tenant = ctx.tenant.as_deref().unwrap_or("-"),
-                    citizen_ref = %citizen_ref,
+                    citizen_ref = %citizen_ref.escape_debug(),
                     candidates = response.candidates.len(),
                     action = "match",
                     "audit"
@@ -592,13 +728,10 @@ impl TaxonomyService for Api {
             "NormalizeOccupation",
             &meta,
             self.app.request_cap(),
-            |_ctx| async move {
-                if req.text.chars().count() > 200 {
-                    return Err(ServiceError::invalid(
-                        "text",
-                        "must be at most 200 characters",
-                    ));
-                }
+            |ctx| async move {
+                let mut v = Violations::default();
+                limits::normalize(&req, &mut v);
+                v.into_result().map_err(ServiceError::InvalidRecord)?;
                 let limit = match req.limit {
                     0 => 10,
                     n if n > 50 => {
@@ -607,8 +740,11 @@ impl TaxonomyService for Api {
                     n => n as usize,
                 };
                 let tax = self.app.matcher.taxonomy();
-                let occupations = tax
-                    .normalize(&req.text, limit)
+                let occupations = self
+                    .app
+                    .pool
+                    .run(&ctx.deadline, move |_| tax.normalize(&req.text, limit))
+                    .await?
                     .into_iter()
                     .map(|m| Occupation {
                         esco_uri: m.esco_uri,

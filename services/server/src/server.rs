@@ -1,8 +1,10 @@
 //! The gRPC server: the four jobmatch services, grpc.health.v1 and server reflection on one listener, with
-//! graceful shutdown that commits the index.
+//! request size limits, a bound on concurrent requests per connection, a health status that follows the real
+//! state of the service, and graceful shutdown.
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use jobmatch_proto::v1::company_service_server::CompanyServiceServer;
 use jobmatch_proto::v1::match_service_server::MatchServiceServer;
@@ -10,11 +12,21 @@ use jobmatch_proto::v1::search_service_server::SearchServiceServer;
 use jobmatch_proto::v1::taxonomy_service_server::TaxonomyServiceServer;
 use tokio::net::TcpListener;
 use tonic::transport::Server;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
 
 use crate::app::App;
 use crate::grpc::Api;
 
-/// Serves until `shutdown` resolves, then drains requests and commits the index.
+/// The service names health reports on, besides the server as a whole ("").
+const SERVICES: [&str; 4] = [
+    "jobmatch.v1.CompanyService",
+    "jobmatch.v1.SearchService",
+    "jobmatch.v1.MatchService",
+    "jobmatch.v1.TaxonomyService",
+];
+
+/// Serves until `shutdown` resolves, then drains requests. Every acknowledged write is already committed.
 pub async fn serve(
     app: Arc<App>,
     listener: TcpListener,
@@ -22,18 +34,9 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let api = Api::new(Arc::clone(&app));
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter
-        .set_serving::<CompanyServiceServer<Api>>()
-        .await;
-    health_reporter
-        .set_serving::<SearchServiceServer<Api>>()
-        .await;
-    health_reporter
-        .set_serving::<MatchServiceServer<Api>>()
-        .await;
-    health_reporter
-        .set_serving::<TaxonomyServiceServer<Api>>()
-        .await;
+    // The first status is set before the server accepts a call, so no client sees a service unknown.
+    let initially = report_health(&app, &health_reporter, None).await;
+    let health = tokio::spawn(watch_health(Arc::clone(&app), health_reporter, initially));
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(jobmatch_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -46,20 +49,108 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     // Without TCP_NODELAY small responses wait for the peer's delayed ACK (about 40 ms on Linux).
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    let max = app.config.max_message_bytes;
     tracing::info!(%addr, "jobmatch gRPC server listening");
-    Server::builder()
+    let result = Server::builder()
+        .max_concurrent_streams(Some(app.config.max_concurrent_streams))
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .layer(tower::util::MapResponseLayer::new(
+            too_large_is_resource_exhausted,
+        ))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_alpha)
-        .add_service(CompanyServiceServer::new(api.clone()))
-        .add_service(SearchServiceServer::new(api.clone()))
-        .add_service(MatchServiceServer::new(api.clone()))
-        .add_service(TaxonomyServiceServer::new(api))
+        .add_service(
+            CompanyServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            SearchServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            MatchServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            TaxonomyServiceServer::new(api)
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
         .serve_with_incoming_shutdown(incoming, shutdown)
-        .await?;
-    app.index.commit()?;
-    tracing::info!("server stopped; index committed");
+        .await;
+    health.abort();
+    result?;
+    tracing::info!("server stopped");
     Ok(())
+}
+
+/// tonic answers a request message over the size limit with OUT_OF_RANGE; gRPC's code for it is
+/// RESOURCE_EXHAUSTED (what other gRPC servers and clients send and expect). Such an answer has no body, only
+/// headers, so the code is rewritten there.
+fn too_large_is_resource_exhausted<B>(mut response: http::Response<B>) -> http::Response<B> {
+    let headers = response.headers_mut();
+    let out_of_range = headers
+        .get("grpc-status")
+        .is_some_and(|v| v.as_bytes() == b"11");
+    let too_large = headers
+        .get("grpc-message")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|m| m.contains("decoded%20message%20length%20too%20large"));
+    if out_of_range && too_large {
+        headers.insert("grpc-status", http::HeaderValue::from_static("8"));
+    }
+    response
+}
+
+/// How long the search pool may hold waiting work without finishing any before health says NOT_SERVING:
+/// work stops at its deadline, so a pool this slow is stuck, not busy.
+fn stall_limit(app: &App) -> Duration {
+    (app.request_cap() * 3).max(Duration::from_secs(30))
+}
+
+/// True when the service can answer: every work thread alive, the search pool not stuck, the index readable.
+pub fn healthy(app: &App) -> bool {
+    let stall = stall_limit(app);
+    let pools = app.pool.stats().healthy(stall)
+        && app.writer.stats().alive.load(std::sync::atomic::Ordering::Relaxed)
+            == app.writer.stats().threads;
+    pools && index_readable(app)
+}
+
+fn index_readable(app: &App) -> bool {
+    let snapshot = app.index.snapshot();
+    let kind = tantivy::Term::from_field_text(app.index.fields().kind, "company");
+    snapshot.searcher.doc_freq(&kind).is_ok()
+}
+
+/// Sets the health of the server and each service when it changed since `last`; returns it.
+async fn report_health(app: &App, reporter: &HealthReporter, last: Option<bool>) -> bool {
+    let ok = healthy(app);
+    if last != Some(ok) {
+        let status = if ok {
+            ServingStatus::Serving
+        } else {
+            tracing::error!("health check failed: reporting NOT_SERVING");
+            ServingStatus::NotServing
+        };
+        for service in std::iter::once("").chain(SERVICES) {
+            reporter.set_service_status(service, status).await;
+        }
+    }
+    ok
+}
+
+/// Keeps the health status current: checked every second.
+async fn watch_health(app: Arc<App>, reporter: HealthReporter, mut last: bool) {
+    let mut interval = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        interval.tick().await;
+        last = report_health(&app, &reporter, Some(last)).await;
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

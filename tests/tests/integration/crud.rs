@@ -22,7 +22,7 @@ async fn company_round_trip_and_idempotent_upsert() {
     assert!(r.created, "first upsert creates");
 
     let got = cs
-        .get_company(GetCompanyRequest { cvr: key.clone() })
+        .get_company(as_tenant(GetCompanyRequest { cvr: key.clone() }, "0751"))
         .await
         .unwrap()
         .into_inner();
