@@ -47,7 +47,8 @@ impl Deadline {
 
     /// Time left, if limited.
     pub fn remaining(&self) -> Option<Duration> {
-        self.at.map(|at| at.saturating_duration_since(Instant::now()))
+        self.at
+            .map(|at| at.saturating_duration_since(Instant::now()))
     }
 
     /// Cancels the deadline when dropped, unless disarmed: held by the async side of a request, so work is

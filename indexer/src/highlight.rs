@@ -151,7 +151,8 @@ mod tests {
         for ws in [
             '\u{00A0}', '\u{202F}', '\u{2009}', '\u{3000}', '\u{0085}', '\u{2028}', '\u{1680}',
         ] {
-            let text = format!("Vi{ws}har{ws}mange{ws}gode{ws}kolleger{ws}og{ws}et{ws}stort{ws}lager");
+            let text =
+                format!("Vi{ws}har{ws}mange{ws}gode{ws}kolleger{ws}og{ws}et{ws}stort{ws}lager");
             for max in [8, 12, 20, 40, 160] {
                 let s = snippet(&text, &QueryTerms::parse("lager"), max).unwrap();
                 assert!(s.contains("<b>lager</b>"), "{s}");

@@ -19,8 +19,8 @@ pub mod schema;
 pub mod search;
 pub mod validate;
 
-pub use deadline::{Deadline, Expired};
 pub use catalog::{Catalog, CompanyEntry, NeedEntry, NeedOccupation};
+pub use deadline::{Deadline, Expired};
 pub use error::IndexError;
 pub use index::{
     ApplyReport, Change, JobIndex, OccupationResolver, PreparedChange, RejectedChange, Snapshot,

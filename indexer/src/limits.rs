@@ -156,9 +156,13 @@ pub mod requests {
         MUNICIPALITIES,
         4,
     );
-    pub const SEARCH_INDUSTRIES: Bound =
-        texts("SearchCompaniesRequest.industry_code_prefixes", 20, FORMATTED);
-    pub const NOT_CONTACTED_SINCE: Bound = text("SearchCompaniesRequest.not_contacted_since", FORMATTED);
+    pub const SEARCH_INDUSTRIES: Bound = texts(
+        "SearchCompaniesRequest.industry_code_prefixes",
+        20,
+        FORMATTED,
+    );
+    pub const NOT_CONTACTED_SINCE: Bound =
+        text("SearchCompaniesRequest.not_contacted_since", FORMATTED);
     pub const JOBCENTER: Bound = text("SearchCompaniesRequest.jobcenter", FORMATTED);
     pub const CURSOR: Bound = text("SearchCompaniesRequest.cursor", KEY_CHARS);
     pub const NEAR_POSTCODE: Bound = text("Near.postcode", FORMATTED);
@@ -237,7 +241,8 @@ pub const ALL: &[Bound] = &[
 pub const MAX_VIOLATIONS: usize = 20;
 
 fn bad_control(c: char, multiline: bool) -> bool {
-    c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))
+    // U+0085 (next line) is a line break in text pasted from some systems, like \n.
+    c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t' | '\u{85}'))
 }
 
 impl Bound {

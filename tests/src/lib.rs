@@ -47,13 +47,23 @@ impl TestServer {
 
     /// Starts a server on an existing data dir (to check what survives a restart).
     pub async fn start_in(dir: TempDir, demo: bool) -> TestServer {
-        let config = Config {
+        Self::start_with(dir, demo, |_| {}).await
+    }
+
+    /// Starts a server on `dir` with configuration changed by `configure`.
+    pub async fn start_with(
+        dir: TempDir,
+        demo: bool,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestServer {
+        let mut config = Config {
             data_dir: dir.path().to_path_buf(),
             demo_data: demo,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             search_threads: 2,
             ..Default::default()
         };
+        configure(&mut config);
         let app = tokio::task::spawn_blocking(move || App::open(config))
             .await
             .expect("App::open panicked")
@@ -344,4 +354,75 @@ pub async fn load_devset(server: &TestServer, dir: &Path) -> BulkUpsertResponse 
         .chain(needs.into_iter().map(bulk_need))
         .collect();
     bulk_upsert(server, records).await.expect("BulkUpsert")
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Raw gRPC frames, for what a stock client never sends (frames that do not decode).
+
+/// Sends each item of `frames` as one gRPC message of a `BulkUpsert` stream, as raw bytes: a frame that is not
+/// a valid `BulkUpsertRequest` reaches the server as it is.
+pub async fn raw_bulk_upsert(
+    server: &TestServer,
+    frames: Vec<Vec<u8>>,
+) -> Result<BulkUpsertResponse, tonic::Status> {
+    let mut grpc = tonic::client::Grpc::new(server.channel.clone());
+    grpc.ready()
+        .await
+        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    let path = tonic::codegen::http::uri::PathAndQuery::from_static(
+        "/jobmatch.v1.CompanyService/BulkUpsert",
+    );
+    grpc.client_streaming(
+        tonic::Request::new(tokio_stream::iter(frames)),
+        path,
+        RawCodec,
+    )
+    .await
+    .map(|r| r.into_inner())
+}
+
+/// Encodes requests as given bytes, decodes `BulkUpsertResponse`s.
+struct RawCodec;
+struct RawEncoder;
+struct ResponseDecoder;
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = BulkUpsertResponse;
+    type Encoder = RawEncoder;
+    type Decoder = ResponseDecoder;
+    fn encoder(&mut self) -> RawEncoder {
+        RawEncoder
+    }
+    fn decoder(&mut self) -> ResponseDecoder {
+        ResponseDecoder
+    }
+}
+
+impl tonic::codec::Encoder for RawEncoder {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+    fn encode(
+        &mut self,
+        item: Vec<u8>,
+        dst: &mut tonic::codec::EncodeBuf<'_>,
+    ) -> Result<(), tonic::Status> {
+        use bytes::BufMut;
+        dst.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for ResponseDecoder {
+    type Item = BulkUpsertResponse;
+    type Error = tonic::Status;
+    fn decode(
+        &mut self,
+        src: &mut tonic::codec::DecodeBuf<'_>,
+    ) -> Result<Option<BulkUpsertResponse>, tonic::Status> {
+        use prost::Message;
+        BulkUpsertResponse::decode(src)
+            .map(Some)
+            .map_err(|e| tonic::Status::internal(e.to_string()))
+    }
 }

@@ -230,10 +230,7 @@ impl Matcher {
         let mut invalid = Violations::default();
         jobmatch_indexer::limits::match_options(options, &mut invalid);
         if options.k > self.rules.max_k {
-            invalid.add(
-                "options.k",
-                format!("must be at most {}", self.rules.max_k),
-            );
+            invalid.add("options.k", format!("must be at most {}", self.rules.max_k));
         }
         if let Some(r) = options.radius_km
             && !(r > 0.0 && r <= 500.0)
@@ -255,8 +252,7 @@ impl Matcher {
             .map(|h| (h.lat.unwrap_or(0.0), h.lon.unwrap_or(0.0)))
             .unwrap_or_default();
         let deadline = scope.deadline;
-        let view = interpret(&self.cache, &citizen);
-        deadline.check()?;
+        let view = interpret(&self.cache, &citizen, deadline)?;
         let today = date::format_days(date::today_days());
         let rule = self.rules.reasonableness_on(&today);
 
@@ -563,7 +559,11 @@ impl Matcher {
             for (i, w) in terms.words.iter().enumerate() {
                 // Typo tolerance costs an automaton over the term dictionary per word and field: bounded.
                 let w = &jobmatch_indexer::highlight::QueryWord {
-                    typo_distance: if i < MAX_FUZZY_WORDS { w.typo_distance } else { 0 },
+                    typo_distance: if i < MAX_FUZZY_WORDS {
+                        w.typo_distance
+                    } else {
+                        0
+                    },
                     ..w.clone()
                 };
                 for (field, weight) in [(f.title, 3.0), (f.competences, 1.0), (f.description, 1.0)]

@@ -5,7 +5,7 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use jobmatch_indexer::analysis;
+use jobmatch_indexer::{Deadline, Expired, analysis};
 use jobmatch_proto::v1::CitizenProfile;
 use jobmatch_taxonomy::{OccupationMatch, Taxonomy};
 
@@ -172,10 +172,16 @@ pub fn coded_reading(tax: &Taxonomy, code: &str, text: &str) -> Option<Reading> 
     })
 }
 
-pub fn interpret(cached: &CachedTaxonomy, c: &CitizenProfile) -> CitizenView {
+/// Reads the profile; stops with [`Expired`] between texts once the deadline has passed.
+pub fn interpret(
+    cached: &CachedTaxonomy,
+    c: &CitizenProfile,
+    deadline: &Deadline,
+) -> Result<CitizenView, Expired> {
     let tax = cached.taxonomy();
     let mut view = CitizenView::default();
     for g in &c.job_goals {
+        deadline.check()?;
         let coded = g
             .occupation_code
             .as_deref()
@@ -198,6 +204,7 @@ pub fn interpret(cached: &CachedTaxonomy, c: &CitizenProfile) -> CitizenView {
     }
     view.had_ordinary_hours |= c.previous_ordinary_hours;
     for comp in &c.competences {
+        deadline.check()?;
         for (isco, w) in cached.competence_hints(comp).iter() {
             let label = tax.isco_title(isco).unwrap_or_default().to_string();
             let r = Reading {
@@ -224,5 +231,5 @@ pub fn interpret(cached: &CachedTaxonomy, c: &CitizenProfile) -> CitizenView {
         }
     }
     view.build_indexes();
-    view
+    Ok(view)
 }

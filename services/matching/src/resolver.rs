@@ -75,9 +75,7 @@ impl OccupationResolver for TaxonomyResolver {
     fn resolve(&self, need: &Need) -> Vec<NeedOccupation> {
         let key = (need.title.clone(), need.occupation_codes.clone());
         self.cache
-            .get_or_insert_with(key, || {
-                self.compute(&need.title, &need.occupation_codes)
-            })
+            .get_or_insert_with(key, || self.compute(&need.title, &need.occupation_codes))
             .as_ref()
             .clone()
     }

@@ -8,11 +8,11 @@ use std::time::Instant;
 
 use hdrhistogram::Histogram;
 use indicatif::{ProgressBar, ProgressStyle};
-use jobmatch_indexer::{Deadline, JobIndex};
 use jobmatch_indexer::ingest::{
     COMPANIES, IngestSummary, NEEDS, Progress, ingest_files, ingest_reader,
 };
 use jobmatch_indexer::search::{CompanyQuery, search_companies};
+use jobmatch_indexer::{Deadline, JobIndex};
 use jobmatch_matching::eval::{EvalReport, baseline_ranking, load_citizens, load_qrels, score};
 use jobmatch_matching::{MatchRules, Matcher, Scope, TaxonomyResolver};
 use jobmatch_proto::v1::{CitizenProfile, MatchOptions};

@@ -133,7 +133,10 @@ impl Config {
             ("max_message_bytes", self.max_message_bytes as u64),
             ("work_queue", self.work_queue as u64),
             ("write_queue", self.write_queue as u64),
-            ("max_concurrent_streams", u64::from(self.max_concurrent_streams)),
+            (
+                "max_concurrent_streams",
+                u64::from(self.max_concurrent_streams),
+            ),
             ("cache_mb", self.cache_mb),
         ];
         for (field, value) in positive {

@@ -75,7 +75,11 @@ impl Api {
         Ok(n.record.clone())
     }
 
-    async fn delete(&self, deadline: &Deadline, change: Change) -> Result<DeleteResponse, ServiceError> {
+    async fn delete(
+        &self,
+        deadline: &Deadline,
+        change: Change,
+    ) -> Result<DeleteResponse, ServiceError> {
         match self.write_one(deadline, change).await? {
             Outcome::Deleted { key, count } => Ok(DeleteResponse {
                 key,
@@ -87,12 +91,18 @@ impl Api {
 
     /// One change as its own transaction on the writer. A request that expires before the commit is rolled
     /// back, so DEADLINE_EXCEEDED means "not written" unless the commit itself was under way.
-    async fn write_one(&self, deadline: &Deadline, change: Change) -> Result<Outcome, ServiceError> {
+    async fn write_one(
+        &self,
+        deadline: &Deadline,
+        change: Change,
+    ) -> Result<Outcome, ServiceError> {
         let index = Arc::clone(&self.app.index);
         let mut report = self
             .app
             .writer
-            .run(deadline, move |d| commit_prepared(&index, d, vec![index.prepare(change)]))
+            .run(deadline, move |d| {
+                commit_prepared(&index, d, vec![index.prepare(change)])
+            })
             .await??;
         match report.outcomes.pop() {
             Some(Ok(o)) => Ok(o),
@@ -241,7 +251,9 @@ impl CompanyService for Api {
             &meta,
             self.app.request_cap(),
             |ctx| async move {
-                let outcome = self.write_one(&ctx.deadline, Change::UpsertNeed(need)).await?;
+                let outcome = self
+                    .write_one(&ctx.deadline, Change::UpsertNeed(need))
+                    .await?;
                 Ok(upserted(outcome))
             },
         )
@@ -462,7 +474,10 @@ fn search_jobcenter(
     }
     if tenant.is_none() {
         let filters = [
-            ("open_to_ordinary_hours", req.open_to_ordinary_hours.is_some()),
+            (
+                "open_to_ordinary_hours",
+                req.open_to_ordinary_hours.is_some(),
+            ),
             ("partnership", req.partnership.is_some()),
             ("not_contacted_since", !req.not_contacted_since.is_empty()),
             (

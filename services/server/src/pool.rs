@@ -10,7 +10,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
@@ -25,7 +25,8 @@ type Job = Box<dyn FnOnce() + Send + 'static>;
 pub struct PoolStats {
     pub threads: usize,
     pub alive: AtomicUsize,
-    pub queued: AtomicUsize,
+    /// Jobs sent and not yet taken by a thread (counted after the send, so for a moment it can dip below 0).
+    queued: AtomicI64,
     pub running: AtomicUsize,
     pub completed: AtomicU64,
     pub panics: AtomicU64,
@@ -37,12 +38,17 @@ pub struct PoolStats {
 }
 
 impl PoolStats {
+    /// Jobs waiting for a thread.
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::Relaxed).max(0) as usize
+    }
+
     /// A pool is stuck when work waits but no job has finished for `stall`.
     pub fn stalled(&self, stall: Duration) -> bool {
         let Some(started) = self.started else {
             return false;
         };
-        let busy = self.queued.load(Ordering::Relaxed) > 0;
+        let busy = self.queued() > 0;
         let since = started.elapsed().as_millis() as u64
             - self
                 .last_done_ms
@@ -86,9 +92,7 @@ impl WorkPool {
                         job();
                         stats.running.fetch_sub(1, Ordering::Relaxed);
                         stats.completed.fetch_add(1, Ordering::Relaxed);
-                        let ms = stats
-                            .started
-                            .map_or(0, |s| s.elapsed().as_millis() as u64);
+                        let ms = stats.started.map_or(0, |s| s.elapsed().as_millis() as u64);
                         stats.last_done_ms.store(ms, Ordering::Relaxed);
                     }
                     stats.alive.fetch_sub(1, Ordering::Relaxed);
@@ -130,10 +134,7 @@ impl WorkPool {
                 ServiceError::Internal
             }));
         });
-        // Counted before sending: the thread may take the job before `try_send` returns.
-        self.stats.queued.fetch_add(1, Ordering::Relaxed);
         if let Err(e) = self.tx.try_send(job) {
-            self.stats.queued.fetch_sub(1, Ordering::Relaxed);
             return Err(match e {
                 TrySendError::Full(_) => {
                     self.stats.refused.fetch_add(1, Ordering::Relaxed);
@@ -142,6 +143,7 @@ impl WorkPool {
                 TrySendError::Disconnected(_) => ServiceError::Unavailable,
             });
         }
+        self.stats.queued.fetch_add(1, Ordering::Relaxed);
         // Dropping this future (client gone, timeout) cancels the deadline, so queued or running work stops.
         let cancel = deadline.cancel_on_drop();
         let result = rx.await.map_err(|_| ServiceError::Unavailable);
@@ -184,26 +186,26 @@ mod tests {
 
         // One job blocks the thread, one waits in the queue: the third is refused at once.
         let (release, wait) = std::sync::mpsc::channel::<()>();
+        let (started, has_started) = tokio::sync::oneshot::channel::<()>();
         let d = Deadline::none();
         let blocker = tokio::spawn({
             let pool = Arc::clone(&pool);
             let d = d.clone();
             async move {
                 pool.run(&d, move |_| {
+                    let _ = started.send(());
                     let _ = wait.recv();
                 })
                 .await
             }
         });
-        while pool.stats().running.load(Ordering::Relaxed) == 0 {
-            tokio::task::yield_now().await;
-        }
+        has_started.await.unwrap();
         let queued = tokio::spawn({
             let pool = Arc::clone(&pool);
             let d = d.clone();
             async move { pool.run(&d, |_| 1).await }
         });
-        while pool.stats().queued.load(Ordering::Relaxed) == 0 {
+        while pool.stats().queued() == 0 {
             tokio::task::yield_now().await;
         }
         let refused = pool.run(&d, |_| 2).await;
@@ -211,5 +213,38 @@ mod tests {
         release.send(()).unwrap();
         blocker.await.unwrap().unwrap();
         assert_eq!(queued.await.unwrap().unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_pool_that_finishes_nothing_while_work_waits_is_stalled() {
+        let pool = Arc::new(WorkPool::new("test", 1, 4));
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let (started, has_started) = tokio::sync::oneshot::channel::<()>();
+        let d = Deadline::none();
+        let blocker = tokio::spawn({
+            let (pool, d) = (Arc::clone(&pool), d.clone());
+            async move {
+                pool.run(&d, move |_| {
+                    let _ = started.send(());
+                    let _ = wait.recv();
+                })
+                .await
+            }
+        });
+        has_started.await.unwrap();
+        let waiting = tokio::spawn({
+            let (pool, d) = (Arc::clone(&pool), d.clone());
+            async move { pool.run(&d, |_| ()).await }
+        });
+        while pool.stats().queued() == 0 {
+            tokio::task::yield_now().await;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert!(pool.stats().stalled(Duration::from_millis(100)));
+        assert!(!pool.stats().healthy(Duration::from_millis(100)));
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        waiting.await.unwrap().unwrap();
+        assert!(pool.stats().healthy(Duration::from_millis(100)));
     }
 }

@@ -83,6 +83,8 @@ pub async fn serve(
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await;
     health.abort();
+    // The task holds the app (and so the index writer's lock) until it is gone.
+    let _ = health.await;
     result?;
     tracing::info!("server stopped");
     Ok(())
@@ -116,7 +118,11 @@ fn stall_limit(app: &App) -> Duration {
 pub fn healthy(app: &App) -> bool {
     let stall = stall_limit(app);
     let pools = app.pool.stats().healthy(stall)
-        && app.writer.stats().alive.load(std::sync::atomic::Ordering::Relaxed)
+        && app
+            .writer
+            .stats()
+            .alive
+            .load(std::sync::atomic::Ordering::Relaxed)
             == app.writer.stats().threads;
     pools && index_readable(app)
 }
