@@ -16,9 +16,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Records derive serde so JSON Lines parse straight into the messages the API carries: the interchange
     // format and the proto3 JSON of these messages are the same thing.
     let serde_attr = "#[derive(serde::Serialize, serde::Deserialize)] #[serde(default)]";
+    // Fuzzing builds every message from arbitrary bytes (tests/fuzz); the derive exists only with the feature.
     let mut builder = tonic_prost_build::configure()
         .build_client(true)
-        .build_server(true);
+        .build_server(true)
+        .type_attribute(
+            ".",
+            "#[cfg_attr(feature = \"arbitrary\", derive(arbitrary::Arbitrary))]",
+        );
     for m in [
         "GeoPoint",
         "Address",
