@@ -154,7 +154,7 @@ pub mod requests {
     pub const SEARCH_MUNICIPALITIES: Bound = texts(
         "SearchCompaniesRequest.municipality_codes",
         MUNICIPALITIES,
-        4,
+        FORMATTED,
     );
     pub const SEARCH_INDUSTRIES: Bound = texts(
         "SearchCompaniesRequest.industry_code_prefixes",

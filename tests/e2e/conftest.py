@@ -53,8 +53,10 @@ def free_port() -> int:
 class Server:
     """One `jobmatch serve` process."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, binary: Path | None = None, demo: bool = True):
         self.data_dir = data_dir
+        self.binary = binary
+        self.demo = demo
         self.port = free_port()
         self.addr = f"127.0.0.1:{self.port}"
         self.log_path = data_dir.parent / f"server-{self.port}.log"
@@ -62,12 +64,15 @@ class Server:
         self.channel = None
 
     def start(self) -> "Server":
-        bin_path = binary()
+        bin_path = self.binary or binary()
         if not bin_path.is_file():
             raise RuntimeError(f"{bin_path} is missing: run `cargo build -p jobmatch-server` first")
-        self.log = open(self.log_path, "wb")
+        self.log = open(self.log_path, "ab")
+        cmd = [str(bin_path), "serve", "--data-dir", str(self.data_dir), "--listen", self.addr]
+        if not self.demo:
+            cmd.append("--no-demo")
         self.proc = subprocess.Popen(
-            [str(bin_path), "serve", "--data-dir", str(self.data_dir), "--listen", self.addr],
+            cmd,
             stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             # JOBMATCH_* variables are server configuration (figment); keep the caller's out of the test server.
             env={**{k: v for k, v in os.environ.items() if not k.startswith("JOBMATCH_")},

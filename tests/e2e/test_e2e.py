@@ -135,6 +135,19 @@ def test_grpcurl_search_with_reflection(server):
     _grpcurl_search(_grpcurl(), server, [])
 
 
+def test_kill_9_keeps_every_acknowledged_write_and_no_broken_stream(workdir):
+    """Three rounds of SIGKILL during single upserts, bulk streams and broken-off streams (crash.py runs 70)."""
+    import crash
+    from conftest import binary
+
+    crash_dir = workdir / "crash"
+    crash_dir.mkdir()
+    totals = crash.run(binary(), rounds=3, seed=11, workdir=crash_dir, log=lambda m: print(m))
+    assert totals["rounds"] == 3, totals
+    assert totals["singles_acked"] > 0 and totals["streams_acked"] > 0 and totals["streams_broken"] > 0, totals
+    assert totals["lost"] == 0 and totals["partial"] == 0 and totals["broken_present"] == 0, totals
+
+
 # ---- shutdown and restart: keep these last ----
 
 RESTART_CVR = "30101014"  # a valid CVR (modulus 11) that is in neither the demo data nor the devset
