@@ -177,7 +177,7 @@ async fn main() -> anyhow::Result<()> {
                         .upsert_need(need(&id, &own, "Lagermedarbejder", "9333"))
                         .await;
                     record(&stats, "UpsertNeed", t.elapsed(), r.map(|_| ()));
-                    if n % 3 == 0 {
+                    if n.is_multiple_of(3) {
                         let t = Instant::now();
                         let r = cs
                             .delete_need(DeleteNeedRequest {
