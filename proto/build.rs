@@ -36,6 +36,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "JobGoal",
         "Experience",
         "CitizenProfile",
+        "PlacementOutcome",
+        "HoursFrom",
     ] {
         builder = builder.type_attribute(format!("jobmatch.v1.{m}"), serde_attr);
     }

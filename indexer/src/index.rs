@@ -86,6 +86,44 @@ impl PreparedChange {
     pub fn error(&self) -> Option<&IndexError> {
         self.step.as_ref().err()
     }
+
+    /// The change as validated (with what validation derived, such as a location from the postcode), to pass
+    /// on to other replicas; None when it was refused.
+    pub fn change(&self) -> Option<Change> {
+        Some(match self.step.as_ref().ok()? {
+            Step::Company {
+                company,
+                keep_other_relations_than: None,
+                ..
+            } => Change::UpsertCompany(company.clone()),
+            Step::Company {
+                company,
+                keep_other_relations_than: Some(j),
+                ..
+            } => Change::UpsertCompanyAs {
+                company: company.clone(),
+                jobcenter: j.clone(),
+            },
+            Step::Need { need, .. } => Change::UpsertNeed(need.clone()),
+            Step::DeleteCompany(cvr) => Change::DeleteCompany(cvr.clone()),
+            Step::DeleteNeed(id) => Change::DeleteNeed(id.clone()),
+            Step::SetNeedStatus { need_id, status } => Change::SetNeedStatus {
+                need_id: need_id.clone(),
+                status: status.clone(),
+            },
+        })
+    }
+
+    /// The refusal of a change that did not validate, as the report of a transaction gives it.
+    pub fn into_rejected(self, position: usize) -> Option<RejectedChange> {
+        let PreparedChange { kind, key, step } = self;
+        step.err().map(|error| RejectedChange {
+            position,
+            kind,
+            key,
+            error,
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -541,6 +579,15 @@ impl Transaction<'_> {
     /// Prepares changes (see [`JobIndex::prepare`]).
     pub fn prepare_all(&self, changes: Vec<Change>) -> Vec<PreparedChange> {
         changes.into_iter().map(|c| self.index.prepare(c)).collect()
+    }
+
+    /// Removes every record (a replica about to load a snapshot).
+    pub fn clear(&mut self) -> Result<(), IndexError> {
+        self.touched = true;
+        self.state.writer.delete_all_documents()?;
+        self.catalog = Catalog::default();
+        self.pending_companies.clear();
+        Ok(())
     }
 
     /// The catalog as this transaction has changed it so far.

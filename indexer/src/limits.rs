@@ -8,7 +8,7 @@
 
 use jobmatch_proto::v1::{
     CitizenProfile, Company, GetCompanyRequest, MatchOptions, Need, NormalizeOccupationRequest,
-    SearchCompaniesRequest,
+    PlacementOutcome, SearchCompaniesRequest,
 };
 
 use crate::validate::Violations;
@@ -172,6 +172,32 @@ pub mod requests {
     pub const NORMALIZE_TEXT: Bound = prose("NormalizeOccupationRequest.text", 200);
 }
 
+pub mod outcome {
+    use super::*;
+    pub const PLACEMENT_ID: Bound = text("PlacementOutcome.placement_id", KEY_CHARS);
+    pub const CITIZEN_REF: Bound = text("PlacementOutcome.citizen_ref", KEY_CHARS);
+    pub const CVR: Bound = text("PlacementOutcome.cvr", FORMATTED);
+    pub const NEED_ID: Bound = text("PlacementOutcome.need_id", KEY_CHARS);
+    pub const KIND: Bound = text("PlacementOutcome.kind", FORMATTED);
+    pub const STARTED: Bound = text("PlacementOutcome.started", FORMATTED);
+    /// Two years of weekly changes.
+    pub const PAID_HOURS: Bound = items("PlacementOutcome.paid_hours", 104);
+    pub const ENDED: Bound = text("PlacementOutcome.ended", FORMATTED);
+    pub const HOURS_FROM: Bound = text("HoursFrom.from", FORMATTED);
+}
+
+pub mod registry {
+    use super::*;
+    pub const GET_CITIZEN_REF: Bound = text("GetCitizenRequest.citizen_ref", KEY_CHARS);
+    pub const DELETE_CITIZEN_REF: Bound = text("DeleteCitizenRequest.citizen_ref", KEY_CHARS);
+    pub const MATCHES_CITIZEN_REF: Bound = text("GetMatchesRequest.citizen_ref", KEY_CHARS);
+    pub const OUTCOMES_CITIZEN_REF: Bound =
+        text("ListPlacementOutcomesRequest.citizen_ref", KEY_CHARS);
+    pub const MATCH_NEED_ID: Bound = text("MatchNeedRequest.need_id", KEY_CHARS);
+    pub const RUN_JOBCENTER: Bound = text("StartRunRequest.jobcenter", FORMATTED);
+    pub const RUN_ID: Bound = text("GetRunRequest.run_id", KEY_CHARS);
+}
+
 /// Every bound, in the order of the README table.
 pub const ALL: &[Bound] = &[
     company::CVR,
@@ -234,6 +260,22 @@ pub const ALL: &[Bound] = &[
     requests::MATCH_MUNICIPALITIES,
     requests::MATCH_INDUSTRIES,
     requests::NORMALIZE_TEXT,
+    outcome::PLACEMENT_ID,
+    outcome::CITIZEN_REF,
+    outcome::CVR,
+    outcome::NEED_ID,
+    outcome::KIND,
+    outcome::STARTED,
+    outcome::PAID_HOURS,
+    outcome::ENDED,
+    outcome::HOURS_FROM,
+    registry::GET_CITIZEN_REF,
+    registry::DELETE_CITIZEN_REF,
+    registry::MATCHES_CITIZEN_REF,
+    registry::OUTCOMES_CITIZEN_REF,
+    registry::MATCH_NEED_ID,
+    registry::RUN_JOBCENTER,
+    registry::RUN_ID,
 ];
 
 /// Violations reported for one record or request; the rest are counted in one last entry, so an error (and
@@ -401,6 +443,22 @@ pub fn match_options(o: &MatchOptions, v: &mut Violations) {
         "options.industry_code_prefixes",
         &o.industry_code_prefixes,
     );
+}
+
+/// Size bounds of a placement outcome.
+pub fn placement_outcome(o: &PlacementOutcome, v: &mut Violations) {
+    outcome::PLACEMENT_ID.check(v, &o.placement_id);
+    outcome::CITIZEN_REF.check(v, &o.citizen_ref);
+    outcome::CVR.check(v, &o.cvr);
+    opt(v, &outcome::NEED_ID, &o.need_id);
+    outcome::KIND.check(v, &o.kind);
+    outcome::STARTED.check(v, &o.started);
+    if outcome::PAID_HOURS.check_len(v, "paid_hours", o.paid_hours.len()) {
+        for (i, h) in o.paid_hours.iter().enumerate() {
+            outcome::HOURS_FROM.check_str(v, &format!("paid_hours[{i}].from"), &h.from);
+        }
+    }
+    opt(v, &outcome::ENDED, &o.ended);
 }
 
 pub fn normalize(r: &NormalizeOccupationRequest, v: &mut Violations) {

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use jobmatch_proto::v1::{CitizenProfile, Company, GeoPoint, Need};
+use jobmatch_proto::v1::{CitizenProfile, Company, GeoPoint, Need, PlacementOutcome};
 use jobmatch_refdata as refdata;
 
 use crate::date;
@@ -386,6 +386,54 @@ pub fn citizen(c: &mut CitizenProfile) -> Result<Vec<String>, Violations> {
         &PHYSICAL_LEVELS,
     );
     v.into_result().map(|()| warnings)
+}
+
+pub const PLACEMENT_KINDS: [&str; 4] = ["internship", "paid_hours", "combination", "wage_subsidy"];
+
+/// Validates a placement outcome: a citizen reference, a known-shaped company, a kind, dates in order and
+/// hours of 0-37 a week.
+pub fn placement_outcome(o: &PlacementOutcome) -> Result<(), Violations> {
+    let mut v = Violations::default();
+    limits::placement_outcome(o, &mut v);
+    if !is_plain_ref(&o.placement_id) {
+        v.add(
+            "placement_id",
+            "must be 1-64 characters of A-Z, a-z, 0-9 and - _ . : /",
+        );
+    }
+    citizen_ref(&mut v, "citizen_ref", &o.citizen_ref);
+    check_cvr(&mut v, "cvr", &o.cvr);
+    check_enum(&mut v, "kind", &o.kind, &PLACEMENT_KINDS);
+    if !date::is_valid(&o.started) {
+        v.add("started", "must be an ISO date (YYYY-MM-DD)");
+    }
+    let mut last = o.started.as_str();
+    for (i, h) in o.paid_hours.iter().enumerate() {
+        if !date::is_valid(&h.from) {
+            v.add(
+                format!("paid_hours[{i}].from"),
+                "must be an ISO date (YYYY-MM-DD)",
+            );
+        } else if h.from.as_str() < last {
+            v.add(
+                format!("paid_hours[{i}].from"),
+                "must not be before the start or the previous change",
+            );
+        } else {
+            last = h.from.as_str();
+        }
+        if !(0.0..=37.0).contains(&h.hours_per_week) {
+            v.add(format!("paid_hours[{i}].hours_per_week"), "must be 0-37");
+        }
+    }
+    if let Some(e) = &o.ended {
+        if !date::is_valid(e) {
+            v.add("ended", "must be an ISO date (YYYY-MM-DD)");
+        } else if e.as_str() < o.started.as_str() {
+            v.add("ended", "must not be before the start");
+        }
+    }
+    v.into_result()
 }
 
 fn short(s: &str) -> String {

@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use jobmatch_proto::v1::citizen_service_client::CitizenServiceClient;
 use jobmatch_proto::v1::company_service_client::CompanyServiceClient;
 use jobmatch_proto::v1::match_service_client::MatchServiceClient;
+use jobmatch_proto::v1::rematch_service_client::RematchServiceClient;
 use jobmatch_proto::v1::search_service_client::SearchServiceClient;
 use jobmatch_proto::v1::taxonomy_service_client::TaxonomyServiceClient;
 use jobmatch_proto::v1::{
@@ -64,6 +66,10 @@ impl TestServer {
             ..Default::default()
         };
         configure(&mut config);
+        // TEST_LOG=debug (or any filter) shows the server's log while a test runs.
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            jobmatch_server::telemetry::init(jobmatch_server::config::LogFormat::Text, &filter);
+        }
         let app = tokio::task::spawn_blocking(move || App::open(config))
             .await
             .expect("App::open panicked")
@@ -91,6 +97,34 @@ impl TestServer {
             handle: Some(handle),
             dir,
         }
+    }
+
+    /// Waits (bounded) until health says SERVING: a replica serves once it has caught up with the change log.
+    pub async fn wait_serving(&self) {
+        use tonic_health::pb::HealthCheckRequest;
+        use tonic_health::pb::health_client::HealthClient;
+        let mut h = HealthClient::new(self.channel.clone());
+        for _ in 0..500 {
+            if let Ok(r) = h
+                .check(HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await
+                && r.into_inner().status
+                    == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("server at {} not SERVING within 10 s", self.addr);
+    }
+
+    pub fn citizens(&self) -> CitizenServiceClient<Channel> {
+        CitizenServiceClient::new(self.channel.clone())
+    }
+    pub fn rematch(&self) -> RematchServiceClient<Channel> {
+        RematchServiceClient::new(self.channel.clone())
     }
 
     pub fn companies(&self) -> CompanyServiceClient<Channel> {
@@ -150,6 +184,16 @@ pub async fn connect(addr: SocketAddr) -> Channel {
         tokio::time::sleep(Duration::from_millis(10 * (attempt + 1).min(10))).await;
     }
     panic!("could not connect to {addr}: {last:?}");
+}
+
+/// A configuration change that points a server at a Redis: the shared store and the change log.
+pub fn with_redis(url: &str, prefix: &str) -> impl FnOnce(&mut Config) + use<> {
+    let (url, prefix) = (url.to_string(), prefix.to_string());
+    move |c: &mut Config| {
+        c.store.backend = jobmatch_server::config::Backend::Redis;
+        c.store.redis_url = url;
+        c.store.redis_prefix = prefix;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------

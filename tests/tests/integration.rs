@@ -8,6 +8,7 @@ mod integration {
     pub mod ingest;
     pub mod matching;
     pub mod quality;
+    pub mod replicas;
     pub mod search;
     pub mod taxonomy;
 }

@@ -1,15 +1,18 @@
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
+
+use arc_swap::ArcSwap;
 
 use jobmatch_indexer::collect::NeedIds;
 use jobmatch_indexer::needbits::CitizenMask;
 use jobmatch_indexer::search::{MAX_FUZZY_WORDS, needs_matching, word_variants};
 use jobmatch_indexer::{
-    Deadline, JobIndex, NeedEntry, NeedOccupation, Violations, date, geo, validate,
+    Catalog, CompanyEntry, Deadline, JobIndex, NeedEntry, NeedOccupation, Snapshot, Violations,
+    date, geo, validate,
 };
 use jobmatch_proto::v1::{
-    Candidate, CitizenProfile, Exclusion as ExclusionMsg, MatchCitizenResponse, MatchOptions,
-    Occupation, ScoreBreakdown,
+    Candidate, CitizenProfile, Exclusion as ExclusionMsg, HoursPotential, MatchCitizenResponse,
+    MatchNeedResponse, MatchOptions, Need, NeedCandidate, Occupation, ScoreBreakdown,
 };
 use jobmatch_taxonomy::Taxonomy;
 use tantivy::Term;
@@ -19,7 +22,7 @@ use tantivy::schema::IndexRecordOption;
 use crate::cache::{CachedTaxonomy, DEFAULT_CACHE_BYTES};
 use crate::conditions::{Exclusion, check_need};
 use crate::explain::explanation;
-use crate::potential::{PotentialInput, estimate, expected_hours};
+use crate::potential::{CompanyRecord, PotentialInput, RECORD_WEIGHT, estimate, expected_hours};
 use crate::profile::{CitizenView, Reading, ReadingRef, interpret};
 use crate::rules::{FULL_COMPANY_PENALTY, ReasonablenessAction};
 use crate::{MatchError, MatchRules};
@@ -158,6 +161,9 @@ pub struct Matcher {
     taxonomy: &'static Taxonomy,
     cache: CachedTaxonomy,
     rules: MatchRules,
+    /// Companies' records of giving paid hours (from placement outcomes), by CVR; swapped whole when the shared
+    /// store has news.
+    records: ArcSwap<HashMap<String, CompanyRecord>>,
 }
 
 pub(crate) struct Scored<'a> {
@@ -170,11 +176,36 @@ pub(crate) struct Scored<'a> {
     pub company_full: bool,
 }
 
+/// A need that passed every hard condition, before its full score.
+struct Passing<'a> {
+    entry: &'a NeedEntry,
+    fit: Fit<'a>,
+    distance_km: f64,
+    company_full: bool,
+}
+
+/// A validated request, read once: the citizen, what the taxonomy reads in the profile, and the options.
+struct MatchInput<'a> {
+    citizen: CitizenProfile,
+    view: CitizenView,
+    k: usize,
+    radius: f64,
+    home: (f64, f64),
+    today: String,
+    options: &'a MatchOptions,
+    scope: &'a Scope<'a>,
+}
+
 /// The highest fit a lower-tier candidate (minor group, competence hint) can reach.
 const LOWER_TIER_MAX_FIT: f64 = 0.45;
 
-/// The most the secondary terms of a score (paid hours, coverage, distance, hours fit, expected hours) add.
-const SECONDARY_MAX: f64 = 10.0;
+/// The most the secondary terms of a score (paid hours, coverage, distance, hours fit, expected hours, the
+/// company's record) add.
+const SECONDARY_MAX: f64 = 11.0;
+
+/// Points per unit of a company's shrunk rate of placements with paid hours above the prior (see
+/// `potential::CompanyRecord`); zero for a company without recorded placements.
+const RECORD_POINTS: f64 = 1.0;
 
 impl Matcher {
     pub fn new(index: Arc<JobIndex>, taxonomy: &'static Taxonomy, rules: MatchRules) -> Self {
@@ -193,6 +224,7 @@ impl Matcher {
             taxonomy,
             cache: CachedTaxonomy::new(taxonomy, cache_bytes),
             rules,
+            records: ArcSwap::default(),
         }
     }
 
@@ -201,11 +233,20 @@ impl Matcher {
         self.cache.weight()
     }
 
-    fn enough(&self, passing: &[(&NeedEntry, Fit<'_>, f64, bool)], k: usize) -> bool {
+    /// Replaces the companies' records of giving paid hours.
+    pub fn set_company_records(&self, records: HashMap<String, CompanyRecord>) {
+        self.records.store(Arc::new(records));
+    }
+
+    pub fn rules(&self) -> &MatchRules {
+        &self.rules
+    }
+
+    fn enough(&self, passing: &[Passing<'_>], k: usize) -> bool {
         if passing.len() < k || k == 0 {
             return false;
         }
-        let mut fits: Vec<f32> = passing.iter().map(|p| p.1.value).collect();
+        let mut fits: Vec<f32> = passing.iter().map(|p| p.fit.value).collect();
         let (_, kth, _) = fits.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
         f64::from(*kth) * 100.0 >= LOWER_TIER_MAX_FIT * 100.0 + SECONDARY_MAX
     }
@@ -222,10 +263,47 @@ impl Matcher {
     /// jobcenter whose relations to companies may be read (relations are each jobcenter's own data).
     pub fn match_citizen(
         &self,
-        mut citizen: CitizenProfile,
+        citizen: CitizenProfile,
         options: &MatchOptions,
         scope: &Scope<'_>,
     ) -> Result<MatchCitizenResponse, MatchError> {
+        let input = self.read_input(citizen, options, scope)?;
+        // One snapshot for the whole match: retrieval and the records read come from the same commit.
+        let snapshot = self.index.snapshot();
+        let records = self.records.load_full();
+        let mut excluded = BTreeMap::new();
+        let passing = self.passing_needs(&input, &snapshot, &mut excluded)?;
+        scope.deadline.check()?;
+        let scored = self.rank(&input, &snapshot.catalog, passing, &records);
+        let excluded: Vec<ExclusionMsg> = excluded
+            .iter()
+            .map(|(e, n)| ExclusionMsg {
+                reason: e.code().to_string(),
+                count: *n,
+            })
+            .collect();
+        let candidates = scored
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let explain = options.explain.then_some(&excluded[..]);
+                self.candidate(&input, &snapshot.catalog, s, i, explain, &records)
+            })
+            .collect();
+        Ok(MatchCitizenResponse {
+            candidates,
+            excluded,
+            goal_occupations: self.goal_occupations(&input.view),
+        })
+    }
+
+    /// Step 1: the request validated and the profile read.
+    fn read_input<'a>(
+        &self,
+        mut citizen: CitizenProfile,
+        options: &'a MatchOptions,
+        scope: &'a Scope<'a>,
+    ) -> Result<MatchInput<'a>, MatchError> {
         validate::citizen(&mut citizen).map_err(MatchError::InvalidCitizen)?;
         let mut invalid = Violations::default();
         jobmatch_indexer::limits::match_options(options, &mut invalid);
@@ -251,30 +329,41 @@ impl Matcher {
             .as_ref()
             .map(|h| (h.lat.unwrap_or(0.0), h.lon.unwrap_or(0.0)))
             .unwrap_or_default();
-        let deadline = scope.deadline;
-        let view = interpret(&self.cache, &citizen, deadline)?;
-        let today = date::format_days(date::today_days());
-        let rule = self.rules.reasonableness_on(&today);
+        let view = interpret(&self.cache, &citizen, scope.deadline)?;
+        Ok(MatchInput {
+            citizen,
+            view,
+            k,
+            radius,
+            home,
+            today: date::format_days(date::today_days()),
+            options,
+            scope,
+        })
+    }
 
-        let (upper, lower) = view.retrieval_groups();
-        // Without `explain` the hard conditions also run inside the query, so only possible needs are fetched;
-        // they are checked again below either way.
-        let mask =
-            (!options.explain).then(|| CitizenMask::new(&citizen, self.rules.hours_slack, true));
-        // Without `explain`, needs that are not open are left out in the index; with it they are fetched too,
-        // so the exclusion counts are complete.
-        // One snapshot for the whole match: retrieval and the records read come from the same commit.
-        let snapshot = self.index.snapshot();
+    /// Step 2: the needs that fit the citizen's readings and pass every hard condition, fetched in two tiers
+    /// (the lower tier only when it can still change the top k). Exclusions are counted by reason.
+    fn passing_needs<'s>(
+        &self,
+        input: &'s MatchInput<'s>,
+        snapshot: &'s Snapshot,
+        excluded: &mut BTreeMap<Exclusion, u64>,
+    ) -> Result<Vec<Passing<'s>>, MatchError> {
+        let deadline = input.scope.deadline;
+        let (upper, lower) = input.view.retrieval_groups();
+        // Without `explain` the hard conditions also run inside the query, so only possible needs are fetched
+        // (and needs that are not open are left out in the index); with it every need is fetched, so the
+        // exclusion counts are complete. They are checked again below either way.
+        let mask = (!input.options.explain)
+            .then(|| CitizenMask::new(&input.citizen, self.rules.hours_slack, true));
         let searcher = &snapshot.searcher;
-        let (candidate_ids, text_scores) =
-            self.retrieve(searcher, &view, home, radius, &upper, true, mask)?;
-        deadline.check()?;
         let catalog = &snapshot.catalog;
-        let mut excluded: BTreeMap<Exclusion, u64> = BTreeMap::new();
-        // Phase 1: fit and hard conditions for every retrieved need.
-        let mut passing: Vec<(&NeedEntry, Fit<'_>, f64, bool)> = Vec::new();
+        let (first_tier, text_scores) = self.retrieve(searcher, input, &upper, true, mask)?;
+        deadline.check()?;
+        let mut passing: Vec<Passing<'s>> = Vec::new();
         let mut seen: HashSet<u64> = HashSet::new();
-        let mut tier = candidate_ids;
+        let mut tier = first_tier;
         let mut lower_done = lower.is_empty();
         loop {
             for (i, id) in std::mem::take(&mut tier).into_iter().enumerate() {
@@ -287,11 +376,10 @@ impl Matcher {
                 let Some(entry) = catalog.need_by_id(id) else {
                     continue;
                 };
-                let need = &entry.record;
-                let Some(company) = catalog.company(&need.cvr) else {
+                let Some(company) = catalog.company(&entry.record.cvr) else {
                     continue;
                 };
-                let mut fit = fit(&view, &entry.occupations);
+                let mut fit = fit(&input.view, &entry.occupations);
                 if fit.level == FitLevel::None {
                     match text_scores.get(&id) {
                         Some(&t) => {
@@ -304,185 +392,243 @@ impl Matcher {
                         None => continue,
                     }
                 }
-                if let Err(why) = check_need(&citizen, need, self.rules.hours_slack, &today) {
-                    *excluded.entry(why).or_default() += 1;
-                    continue;
+                match self.check(input, entry, company, fit) {
+                    Ok(p) => passing.push(p),
+                    Err(why) => *excluded.entry(why).or_default() += 1,
                 }
-                let distance_km = geo::haversine_km(home.0, home.1, entry.lat, entry.lon);
-                if distance_km > radius {
-                    *excluded.entry(Exclusion::TooFar).or_default() += 1;
-                    continue;
-                }
-                let c = &company.record;
-                let municipality = c
-                    .address
-                    .as_ref()
-                    .map(|a| a.municipality_code.as_str())
-                    .unwrap_or_default();
-                let offered = need.ordinary_hours.is_some_and(|o| o.offered);
-                if (!options.municipality_codes.is_empty()
-                    && !options.municipality_codes.iter().any(|m| m == municipality))
-                    || (!options.industry_code_prefixes.is_empty()
-                        && !options
-                            .industry_code_prefixes
-                            .iter()
-                            .any(|p| c.industry_code.starts_with(p.as_str())))
-                    || (options.ordinary_hours_only && !offered)
-                {
-                    *excluded.entry(Exclusion::Filter).or_default() += 1;
-                    continue;
-                }
-                let cap = rule
-                    .map(|r| r.cap(u32::try_from(c.employees).unwrap_or(0)))
-                    .unwrap_or(u32::MAX);
-                let company_full = i64::from(c.supported_placements) >= i64::from(cap);
-                // Ordinary hours are outside the rule: only a placement that would be internship alone is impossible.
-                if company_full
-                    && !offered
-                    && self.rules.reasonableness_action == ReasonablenessAction::Exclude
-                {
-                    *excluded.entry(Exclusion::Reasonableness).or_default() += 1;
-                    continue;
-                }
-                passing.push((entry, fit, distance_km, company_full));
             }
-            // The lower tier fits at most at MinorGroup: when the k best so far already beat anything it could
-            // score, it cannot change the top k and is not fetched.
-            if lower_done || self.enough(&passing, k) {
+            if lower_done || self.enough(&passing, input.k) {
                 break;
             }
             lower_done = true;
             deadline.check()?;
-            tier = self
-                .retrieve(searcher, &view, home, radius, &lower, false, mask)?
-                .0;
+            tier = self.retrieve(searcher, input, &lower, false, mask)?.0;
         }
-        // Phase 2: the secondary terms add at most SECONDARY_MAX points, so only needs whose fit comes within
-        // that of the k-th best fit can reach the top k; the rest are not scored in full.
-        let mut fits: Vec<f32> = passing.iter().map(|p| p.1.value).collect();
+        Ok(passing)
+    }
+
+    /// The hard conditions, the request's filters and the reasonableness rule for one need.
+    fn check<'s>(
+        &self,
+        input: &MatchInput<'_>,
+        entry: &'s NeedEntry,
+        company: &CompanyEntry,
+        fit: Fit<'s>,
+    ) -> Result<Passing<'s>, Exclusion> {
+        let need = &entry.record;
+        check_need(&input.citizen, need, self.rules.hours_slack, &input.today)?;
+        let (home, radius) = (input.home, input.radius);
+        let distance_km = geo::haversine_km(home.0, home.1, entry.lat, entry.lon);
+        if distance_km > radius {
+            return Err(Exclusion::TooFar);
+        }
+        let c = &company.record;
+        let options = input.options;
+        let municipality = c
+            .address
+            .as_ref()
+            .map(|a| a.municipality_code.as_str())
+            .unwrap_or_default();
+        let offered = need.ordinary_hours.is_some_and(|o| o.offered);
+        if (!options.municipality_codes.is_empty()
+            && !options.municipality_codes.iter().any(|m| m == municipality))
+            || (!options.industry_code_prefixes.is_empty()
+                && !options
+                    .industry_code_prefixes
+                    .iter()
+                    .any(|p| c.industry_code.starts_with(p.as_str())))
+            || (options.ordinary_hours_only && !offered)
+        {
+            return Err(Exclusion::Filter);
+        }
+        let cap = self
+            .rules
+            .reasonableness_on(&input.today)
+            .map(|r| r.cap(u32::try_from(c.employees).unwrap_or(0)))
+            .unwrap_or(u32::MAX);
+        let company_full = i64::from(c.supported_placements) >= i64::from(cap);
+        // Ordinary hours are outside the rule: only a placement that would be internship alone is impossible.
+        if company_full
+            && !offered
+            && self.rules.reasonableness_action == ReasonablenessAction::Exclude
+        {
+            return Err(Exclusion::Reasonableness);
+        }
+        Ok(Passing {
+            entry,
+            fit,
+            distance_km,
+            company_full,
+        })
+    }
+
+    /// Step 3: the full score of the needs that can still reach the top k, best first, cut to k. The secondary
+    /// terms add at most SECONDARY_MAX points, so a need whose fit is further than that below the k-th best fit
+    /// cannot reach the top k and is not scored in full.
+    fn rank<'s>(
+        &self,
+        input: &MatchInput<'_>,
+        catalog: &Catalog,
+        passing: Vec<Passing<'s>>,
+        records: &HashMap<String, CompanyRecord>,
+    ) -> Vec<Scored<'s>> {
+        let k = input.k;
+        let mut fits: Vec<f32> = passing.iter().map(|p| p.fit.value).collect();
         let threshold = if fits.len() > k {
             let (_, kth, _) = fits.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
             f64::from(*kth) * 100.0 - SECONDARY_MAX
         } else {
             f64::NEG_INFINITY
         };
-        deadline.check()?;
-        let mut scored: Vec<Scored<'_>> = Vec::new();
-        for (entry, fit, distance_km, company_full) in passing {
-            if f64::from(fit.value) * 100.0 < threshold {
-                continue;
-            }
-            let need = &entry.record;
-            let company_open = catalog
-                .company(&need.cvr)
-                .is_some_and(|c| relation_open(&c.record, scope.jobcenter));
-            let offered = need.ordinary_hours.is_some_and(|o| o.offered);
-            let coverage = coverage(&view, &entry.competence_stems);
-            let hw = need.hours_per_week.unwrap_or_default();
-            let hours_fit = if citizen.available_hours_per_week >= hw.min {
-                1.0
-            } else {
-                1.0 - f64::from(hw.min - citizen.available_hours_per_week) / 10.0
-            };
-            let expected = expected_hours(&PotentialInput::new(
-                need,
-                company_open,
-                citizen.available_hours_per_week,
-                view.had_ordinary_hours,
-            ));
-            let cov = if coverage.1 == 0 {
-                0.5
-            } else {
-                coverage.0 as f64 / coverage.1 as f64
-            };
-            let score = 100.0 * f64::from(fit.value)
-                + 5.0 * f64::from(u8::from(offered))
-                + 2.0 * cov
-                + 1.5 * (1.0 - distance_km / radius.max(0.1))
-                + 1.0 * hours_fit
-                + 0.5 * expected / 37.0
-                - match (company_full, offered) {
-                    (false, _) => 0.0,
-                    // Paid hours stay possible; only the internship part is blocked.
-                    (true, true) => 1.0,
-                    (true, false) => FULL_COMPANY_PENALTY,
-                };
-            scored.push(Scored {
-                entry,
-                fit,
-                score,
-                distance_km,
-                coverage,
-                hours_fit,
-                company_full,
-            });
-        }
+        let mut scored: Vec<Scored<'s>> = passing
+            .into_iter()
+            .filter(|p| f64::from(p.fit.value) * 100.0 >= threshold)
+            .map(|p| self.score(input, catalog, p, records))
+            .collect();
         scored.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
                 .then_with(|| a.entry.record.need_id.cmp(&b.entry.record.need_id))
         });
         scored.truncate(k);
+        scored
+    }
 
-        let excluded_msgs: Vec<ExclusionMsg> = excluded
-            .iter()
-            .map(|(e, n)| ExclusionMsg {
-                reason: e.code().to_string(),
-                count: *n,
-            })
-            .collect();
-        let mut candidates = Vec::with_capacity(scored.len());
-        for (i, s) in scored.iter().enumerate() {
-            let need = &s.entry.record;
-            let company = catalog.company(&need.cvr).map(|c| &c.record);
-            let company_open = company.is_some_and(|c| relation_open(c, scope.jobcenter));
-            let potential = estimate(&PotentialInput::new(
-                need,
-                company_open,
-                citizen.available_hours_per_week,
-                view.had_ordinary_hours,
-            ));
-            let explanation = explanation(
-                self.taxonomy,
-                s,
-                &potential,
-                options.explain.then_some(&excluded_msgs[..]),
-            );
-            let offered = need.ordinary_hours.is_some_and(|o| o.offered);
-            let breakdown = ScoreBreakdown {
-                fit_level: s.fit.level.code().to_string(),
-                occupation_fit: f64::from(s.fit.value),
-                competence_coverage: if s.coverage.1 == 0 {
-                    1.0
-                } else {
-                    s.coverage.0 as f64 / s.coverage.1 as f64
-                },
-                distance: 1.0 - s.distance_km / radius.max(0.1),
-                hours_fit: s.hours_fit,
-                paid_hours: if offered { 1.0 } else { 0.0 },
-                reasonableness: if s.company_full { 0.0 } else { 1.0 },
-                matched_goal: s.fit.source.to_string(),
-                need_isco_code: s
-                    .fit
-                    .need
-                    .as_ref()
-                    .map(|n| n.isco.clone())
-                    .unwrap_or_default(),
+    fn potential_input(
+        &self,
+        input: &MatchInput<'_>,
+        catalog: &Catalog,
+        need: &Need,
+        records: &HashMap<String, CompanyRecord>,
+    ) -> PotentialInput {
+        let company_open = catalog
+            .company(&need.cvr)
+            .is_some_and(|c| relation_open(&c.record, input.scope.jobcenter));
+        PotentialInput::new(
+            need,
+            company_open,
+            input.citizen.available_hours_per_week,
+            input.view.had_ordinary_hours,
+            records.get(&need.cvr).copied().unwrap_or_default(),
+        )
+    }
+
+    /// The score of one passing need: 100 x fit, then the secondary terms.
+    fn score<'s>(
+        &self,
+        input: &MatchInput<'_>,
+        catalog: &Catalog,
+        p: Passing<'s>,
+        records: &HashMap<String, CompanyRecord>,
+    ) -> Scored<'s> {
+        let need = &p.entry.record;
+        let citizen = &input.citizen;
+        let offered = need.ordinary_hours.is_some_and(|o| o.offered);
+        let coverage = coverage(&input.view, &p.entry.competence_stems);
+        let hw = need.hours_per_week.unwrap_or_default();
+        let hours_fit = if citizen.available_hours_per_week >= hw.min {
+            1.0
+        } else {
+            1.0 - f64::from(hw.min - citizen.available_hours_per_week) / 10.0
+        };
+        let potential = self.potential_input(input, catalog, need, records);
+        let expected = expected_hours(&potential);
+        let cov = if coverage.1 == 0 {
+            0.5
+        } else {
+            coverage.0 as f64 / coverage.1 as f64
+        };
+        let score = 100.0 * f64::from(p.fit.value)
+            + 5.0 * f64::from(u8::from(offered))
+            + 2.0 * cov
+            + 1.5 * (1.0 - p.distance_km / input.radius.max(0.1))
+            + 1.0 * hours_fit
+            + 0.5 * expected / 37.0
+            + RECORD_POINTS * potential.company_record.adjustment() / RECORD_WEIGHT
+            - match (p.company_full, offered) {
+                (false, _) => 0.0,
+                // Paid hours stay possible; only the internship part is blocked.
+                (true, true) => 1.0,
+                (true, false) => FULL_COMPANY_PENALTY,
             };
-            candidates.push(Candidate {
-                rank: i as u32 + 1,
-                cvr: need.cvr.clone(),
-                company_name: company.map(|c| c.name.clone()).unwrap_or_default(),
-                need: Some(need.clone()),
-                distance_km: (s.distance_km * 10.0).round() / 10.0,
-                score: (s.score * 1000.0).round() / 1000.0,
-                breakdown: Some(breakdown),
-                explanation,
-                hours_potential: Some(potential),
-            });
+        Scored {
+            entry: p.entry,
+            fit: p.fit,
+            score,
+            distance_km: p.distance_km,
+            coverage,
+            hours_fit,
+            company_full: p.company_full,
         }
-        let goal_occupations = view
-            .goals
+    }
+
+    /// The potential, breakdown and explanation of one scored need.
+    fn explained(
+        &self,
+        input: &MatchInput<'_>,
+        catalog: &Catalog,
+        s: &Scored<'_>,
+        excluded: Option<&[ExclusionMsg]>,
+        records: &HashMap<String, CompanyRecord>,
+    ) -> (HoursPotential, ScoreBreakdown, String) {
+        let need = &s.entry.record;
+        let potential = estimate(&self.potential_input(input, catalog, need, records));
+        let explanation = explanation(self.taxonomy, s, &potential, excluded);
+        let offered = need.ordinary_hours.is_some_and(|o| o.offered);
+        let breakdown = ScoreBreakdown {
+            fit_level: s.fit.level.code().to_string(),
+            occupation_fit: f64::from(s.fit.value),
+            competence_coverage: if s.coverage.1 == 0 {
+                1.0
+            } else {
+                s.coverage.0 as f64 / s.coverage.1 as f64
+            },
+            distance: 1.0 - s.distance_km / input.radius.max(0.1),
+            hours_fit: s.hours_fit,
+            paid_hours: if offered { 1.0 } else { 0.0 },
+            reasonableness: if s.company_full { 0.0 } else { 1.0 },
+            matched_goal: s.fit.source.to_string(),
+            need_isco_code: s
+                .fit
+                .need
+                .as_ref()
+                .map(|n| n.isco.clone())
+                .unwrap_or_default(),
+        };
+        (potential, breakdown, explanation)
+    }
+
+    /// Step 4: a scored need as the answer carries it.
+    fn candidate(
+        &self,
+        input: &MatchInput<'_>,
+        catalog: &Catalog,
+        s: &Scored<'_>,
+        index: usize,
+        excluded: Option<&[ExclusionMsg]>,
+        records: &HashMap<String, CompanyRecord>,
+    ) -> Candidate {
+        let need = &s.entry.record;
+        let (potential, breakdown, explanation) =
+            self.explained(input, catalog, s, excluded, records);
+        Candidate {
+            rank: index as u32 + 1,
+            cvr: need.cvr.clone(),
+            company_name: catalog
+                .company(&need.cvr)
+                .map(|c| c.record.name.clone())
+                .unwrap_or_default(),
+            need: Some(need.clone()),
+            distance_km: (s.distance_km * 10.0).round() / 10.0,
+            score: (s.score * 1000.0).round() / 1000.0,
+            breakdown: Some(breakdown),
+            explanation,
+            hours_potential: Some(potential),
+        }
+    }
+
+    fn goal_occupations(&self, view: &CitizenView) -> Vec<Occupation> {
+        view.goals
             .iter()
             .flat_map(|g| g.readings.iter().map(move |r| (g, r)))
             .map(|(g, r)| Occupation {
@@ -498,28 +644,128 @@ impl Matcher {
                 matched: g.text.clone(),
                 kind: format!("{:?}", r.kind).to_lowercase(),
             })
-            .collect();
-        Ok(MatchCitizenResponse {
-            candidates,
-            excluded: excluded_msgs,
-            goal_occupations,
+            .collect()
+    }
+
+    /// The citizens who fit a need, best first: each is scored for the need exactly as `match_citizen` scores
+    /// it, so every citizen whose own candidate list holds the need is among those returned (when `k` covers
+    /// them). A citizen whose goals the taxonomy cannot read can fit only through the text of its goals, which
+    /// is relative to the other needs; such a citizen is matched in full and kept when its list holds the need.
+    pub fn match_need(
+        &self,
+        need_id: &str,
+        citizens: Vec<CitizenProfile>,
+        k: usize,
+        scope: &Scope<'_>,
+    ) -> Result<MatchNeedResponse, MatchError> {
+        let snapshot = self.index.snapshot();
+        let catalog = &snapshot.catalog;
+        let records = self.records.load_full();
+        let entry = catalog.need(need_id).ok_or_else(|| {
+            MatchError::Index(jobmatch_indexer::IndexError::NotFound {
+                kind: "need",
+                key: need_id.to_string(),
+            })
+        })?;
+        let company = catalog.company(&entry.record.cvr).ok_or_else(|| {
+            MatchError::Index(jobmatch_indexer::IndexError::NotFound {
+                kind: "company",
+                key: entry.record.cvr.clone(),
+            })
+        })?;
+        let considered = citizens.len() as u64;
+        let options = MatchOptions {
+            k: self.rules.max_k,
+            ..Default::default()
+        };
+        let mut found: Vec<NeedCandidate> = Vec::new();
+        for citizen in citizens {
+            scope.deadline.check()?;
+            let citizen_ref = citizen.citizen_ref.clone();
+            // A profile stored before a rule changed may no longer validate: it is passed over, not fatal.
+            let Ok(input) = self.read_input(citizen.clone(), &options, scope) else {
+                continue;
+            };
+            let fit = fit(&input.view, &entry.occupations);
+            if fit.level == FitLevel::None {
+                if input.view.goals.iter().any(|g| g.readings.is_empty()) {
+                    found.extend(self.text_fit(citizen, need_id, scope)?);
+                }
+                continue;
+            }
+            let Ok(p) = self.check(&input, entry, company, fit) else {
+                continue;
+            };
+            let s = self.score(&input, catalog, p, &records);
+            let (potential, breakdown, explanation) =
+                self.explained(&input, catalog, &s, None, &records);
+            found.push(NeedCandidate {
+                rank: 0,
+                citizen_ref,
+                distance_km: (s.distance_km * 10.0).round() / 10.0,
+                score: (s.score * 1000.0).round() / 1000.0,
+                breakdown: Some(breakdown),
+                explanation,
+                hours_potential: Some(potential),
+            });
+        }
+        found.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.citizen_ref.cmp(&b.citizen_ref))
+        });
+        found.truncate(k);
+        for (i, c) in found.iter_mut().enumerate() {
+            c.rank = i as u32 + 1;
+        }
+        Ok(MatchNeedResponse {
+            need: Some(entry.record.clone()),
+            candidates: found,
+            considered,
         })
+    }
+
+    /// A citizen who can fit a need only through the text of unread goals: the need as its own full match
+    /// ranks it, if it does.
+    fn text_fit(
+        &self,
+        citizen: CitizenProfile,
+        need_id: &str,
+        scope: &Scope<'_>,
+    ) -> Result<Option<NeedCandidate>, MatchError> {
+        let citizen_ref = citizen.citizen_ref.clone();
+        let options = MatchOptions {
+            k: self.rules.max_k,
+            ..Default::default()
+        };
+        let resp = self.match_citizen(citizen, &options, scope)?;
+        Ok(resp
+            .candidates
+            .into_iter()
+            .find(|c| c.need.as_ref().is_some_and(|n| n.need_id == need_id))
+            .map(|c| NeedCandidate {
+                rank: 0,
+                citizen_ref,
+                distance_km: c.distance_km,
+                score: c.score,
+                breakdown: c.breakdown,
+                explanation: c.explanation,
+                hours_potential: c.hours_potential,
+            }))
     }
 
     /// Needs worth scoring: every need in the search box whose occupation groups touch a reading of the
     /// citizen, plus, for goals the taxonomy could not read, the best BM25 matches of the goal's words.
-    #[allow(clippy::too_many_arguments)]
     fn retrieve(
         &self,
         searcher: &tantivy::Searcher,
-        view: &CitizenView,
-        home: (f64, f64),
-        radius: f64,
+        input: &MatchInput<'_>,
         groups: &[String],
         with_text: bool,
         mask: Option<CitizenMask>,
     ) -> Result<(Vec<u64>, std::collections::HashMap<u64, f32>), MatchError> {
         let f = self.index.fields();
+        let (home, radius, view) = (input.home, input.radius, &input.view);
         let collector = NeedIds {
             bbox: geo::bounding_box(home.0, home.1, radius),
             mask,

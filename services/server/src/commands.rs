@@ -437,3 +437,101 @@ pub fn demo_data(out: &Path) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Opens the app on a runtime; with Redis, follows the change log until this replica has caught up.
+async fn open_caught_up(config: crate::Config) -> anyhow::Result<Arc<crate::App>> {
+    let app = Arc::new(tokio::task::block_in_place(|| crate::App::open(config))?);
+    if let Some(r) = &app.replication {
+        tokio::spawn(Arc::clone(r).follow(Arc::clone(&app.writer)));
+        while !r.caught_up() {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    app.refresh_company_records().await?;
+    Ok(app)
+}
+
+/// The `rematch` command: returns false when a run is in progress and `join` is not set.
+pub fn rematch(
+    config: crate::Config,
+    jobcenter: Option<String>,
+    join: bool,
+    concurrency: Option<usize>,
+) -> anyhow::Result<bool> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let concurrency = concurrency.unwrap_or_else(|| config.threads());
+        let app = open_caught_up(config).await?;
+        let run = match app.store.current_run().await? {
+            Some(run) if join => run,
+            Some(run) => {
+                eprintln!(
+                    "a rematch run is in progress ({}); use --join to work on it",
+                    run.run_id
+                );
+                return Ok(false);
+            }
+            None => crate::rematch::start(&app, jobcenter).await?,
+        };
+        println!("rematch run {} over {} citizens", run.run_id, run.total);
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(run.total);
+            if let Ok(style) = ProgressStyle::with_template(
+                "{msg:>10} [{bar:40}] {pos}/{len} citizens {per_sec} eta {eta}",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_message("rematch");
+            bar
+        });
+        let counts = Arc::new(crate::rematch::WorkerCounts::default());
+        let started = Instant::now();
+        let worker = crate::rematch::worker_name();
+        let mut last_log = Instant::now();
+        let status = crate::rematch::work_run(&app, &run.run_id, &worker, concurrency, &counts, |s| {
+            if let Some(b) = &bar {
+                b.set_length(s.total);
+                b.set_position(s.done + s.failed);
+            } else if last_log.elapsed().as_secs() >= 10 {
+                last_log = Instant::now();
+                tracing::info!(done = s.done, failed = s.failed, total = s.total, "rematch progress");
+            }
+        })
+        .await?;
+        if let Some(b) = bar {
+            b.finish();
+        }
+        let secs = started.elapsed().as_secs_f64();
+        let mine = counts.stored.load(std::sync::atomic::Ordering::Relaxed);
+        println!(
+            "run {} {}: {} citizens matched, {} failed, {} new candidates; this worker stored {} in {:.1} s ({:.1} citizens/s)",
+            status.run_id,
+            status.state,
+            status.done,
+            status.failed,
+            status.new_candidates,
+            mine,
+            secs,
+            mine as f64 / secs.max(1e-9)
+        );
+        Ok(true)
+    })
+}
+
+/// The `snapshot` command.
+pub fn snapshot(config: crate::Config) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let app = open_caught_up(config).await?;
+        let Some(r) = &app.replication else {
+            anyhow::bail!("snapshots are for the Redis backend (store.backend = \"redis\")");
+        };
+        let (at, n) = r.snapshot(std::time::Duration::from_secs(3600)).await?;
+        println!("snapshot of {n} records at change-log position {at} written; the log is trimmed behind it");
+        Ok(())
+    })
+}

@@ -17,6 +17,74 @@ pub enum LogFormat {
     Json,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// One process: the shared state in a redb file in the data directory.
+    Embedded,
+    /// Several replicas: citizens, matches, runs, outcomes and the change log in Redis.
+    Redis,
+}
+
+/// Where shared state lives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    pub backend: Backend,
+    /// Redis URL (`redis://host:port/db`; `rediss://` for TLS); may carry credentials.
+    pub redis_url: String,
+    /// Prefix of every Redis key, so several deployments can share one Redis.
+    pub redis_prefix: String,
+    /// Redis replicas a change-log append waits for (`WAIT`) before the write is acknowledged; 0 = none.
+    pub wait_replicas: u32,
+    /// How often the companies' records of paid hours are read from the store, in ms.
+    pub records_refresh_ms: u64,
+    /// Every this many seconds one replica writes a snapshot of all records and trims the change log behind
+    /// it; 0 = never (the log grows).
+    pub snapshot_interval_s: u64,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            backend: Backend::Embedded,
+            redis_url: "redis://127.0.0.1:6379/".into(),
+            redis_prefix: "jobmatch".into(),
+            wait_replicas: 0,
+            records_refresh_ms: 30_000,
+            snapshot_interval_s: 0,
+        }
+    }
+}
+
+/// The nightly rematch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RematchConfig {
+    /// Whether a server works on a run in progress (one citizen at a time, beside its live requests).
+    pub server_worker: bool,
+    /// Candidates stored per citizen.
+    pub k: u32,
+    /// Citizens a worker takes from the run's queue at a time.
+    pub batch: usize,
+    /// A run whose workers all stopped renewing its lock for this long is abandoned, in ms.
+    pub lock_ttl_ms: u64,
+    /// Citizens a worker took and left unfinished for this long are taken over by another, in ms.
+    pub reclaim_after_ms: u64,
+}
+
+impl Default for RematchConfig {
+    fn default() -> Self {
+        RematchConfig {
+            server_worker: true,
+            k: 20,
+            batch: 16,
+            lock_ttl_ms: 120_000,
+            reclaim_after_ms: 60_000,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -52,6 +120,10 @@ pub struct Config {
     pub log_filter: String,
     /// Matching rules with their dated Danish parameters.
     pub rules: MatchRules,
+    /// Where shared state lives (embedded, or Redis for several replicas).
+    pub store: StoreConfig,
+    /// The nightly rematch.
+    pub rematch: RematchConfig,
 }
 
 impl Default for Config {
@@ -73,6 +145,8 @@ impl Default for Config {
             log_format: LogFormat::Text,
             log_filter: "info".into(),
             rules: MatchRules::default(),
+            store: StoreConfig::default(),
+            rematch: RematchConfig::default(),
         }
     }
 }
@@ -139,6 +213,13 @@ impl Config {
             ),
             ("cache_mb", self.cache_mb),
         ];
+        let positive = positive.into_iter().chain([
+            ("store.records_refresh_ms", self.store.records_refresh_ms),
+            ("rematch.k", u64::from(self.rematch.k)),
+            ("rematch.batch", self.rematch.batch as u64),
+            ("rematch.lock_ttl_ms", self.rematch.lock_ttl_ms),
+            ("rematch.reclaim_after_ms", self.rematch.reclaim_after_ms),
+        ]);
         for (field, value) in positive {
             if value == 0 {
                 return Err(ConfigError::Invalid {
@@ -146,6 +227,18 @@ impl Config {
                     reason: "must be > 0".into(),
                 });
             }
+        }
+        if self.rematch.k > self.rules.max_k {
+            return Err(ConfigError::Invalid {
+                field: "rematch.k",
+                reason: "must be at most rules.max_k".into(),
+            });
+        }
+        if self.store.backend == Backend::Redis && !self.store.redis_url.starts_with("redis") {
+            return Err(ConfigError::Invalid {
+                field: "store.redis_url",
+                reason: "must be a redis:// or rediss:// URL".into(),
+            });
         }
         if self.rules.reasonableness.is_empty() {
             return Err(ConfigError::Invalid {

@@ -31,6 +31,27 @@ pub enum ServiceError {
     Internal,
     #[error("the server is shutting down")]
     Unavailable,
+    /// The shared store (Redis) cannot be reached: writes fail fast; reads from the local index go on.
+    #[error("the shared store is unavailable ({0}); nothing was written, retry later")]
+    StoreUnavailable(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    FailedPrecondition(String),
+}
+
+impl From<jobmatch_store::StoreError> for ServiceError {
+    fn from(e: jobmatch_store::StoreError) -> Self {
+        match e {
+            jobmatch_store::StoreError::RunInProgress(run) => {
+                ServiceError::FailedPrecondition(format!("a rematch run is in progress ({run})"))
+            }
+            jobmatch_store::StoreError::NoSuchRun(run) => {
+                ServiceError::NotFound(format!("no rematch run '{run}'"))
+            }
+            other => ServiceError::StoreUnavailable(other.to_string()),
+        }
+    }
 }
 
 impl ServiceError {
@@ -103,7 +124,11 @@ impl From<ServiceError> for Status {
             | ServiceError::Match(MatchError::Index(IndexError::DeadlineExceeded(_))) => {
                 Status::deadline_exceeded("deadline exceeded")
             }
-            ServiceError::Unavailable => Status::unavailable(message),
+            ServiceError::Unavailable | ServiceError::StoreUnavailable(_) => {
+                Status::unavailable(short(message))
+            }
+            ServiceError::NotFound(m) => Status::not_found(short(m)),
+            ServiceError::FailedPrecondition(m) => Status::failed_precondition(short(m)),
             ServiceError::Internal => Status::internal(message),
             ServiceError::Index(_) | ServiceError::Match(_) => {
                 // Internal details go to the log, not to the caller.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use jobmatch_indexer::index::Outcome;
 use jobmatch_indexer::ingest::first_violation;
 use jobmatch_indexer::search::{CompanyQuery, Sort, search_companies};
-use jobmatch_indexer::{ApplyReport, Change, Deadline, IndexError, PreparedChange, Violations};
+use jobmatch_indexer::{Change, Deadline, IndexError, PreparedChange, Violations};
 use jobmatch_indexer::{limits, validate};
 use jobmatch_matching::Scope;
 use jobmatch_proto::v1::company_service_server::CompanyService;
@@ -20,10 +20,10 @@ use jobmatch_proto::v1::taxonomy_service_server::TaxonomyService;
 use jobmatch_proto::v1::{
     BulkUpsertRequest, BulkUpsertResponse, CloseNeedRequest, Company, CompanyHit,
     DeleteCompanyRequest, DeleteNeedRequest, DeleteResponse, Facet, FacetValue, GeoPoint,
-    GetCompanyRequest, GetNeedRequest, Highlight, MatchCitizenRequest, MatchCitizenResponse, Need,
-    NormalizeOccupationRequest, NormalizeOccupationResponse, Occupation, RecordError,
-    SearchCompaniesRequest, SearchCompaniesResponse, SortOrder, UpsertResponse,
-    bulk_upsert_request,
+    GetCompanyRequest, GetNeedRequest, Highlight, MatchCitizenRequest, MatchCitizenResponse,
+    MatchNeedRequest, MatchNeedResponse, Need, NormalizeOccupationRequest,
+    NormalizeOccupationResponse, Occupation, RecordError, SearchCompaniesRequest,
+    SearchCompaniesResponse, SortOrder, UpsertResponse, bulk_upsert_request,
 };
 use tokio_stream::StreamExt;
 use tonic::{Code, Request, Response, Status, Streaming};
@@ -47,6 +47,10 @@ pub struct Api {
 impl Api {
     pub fn new(app: Arc<App>) -> Self {
         Api { app }
+    }
+
+    pub(crate) fn app(&self) -> &Arc<App> {
+        &self.app
     }
 
     fn company(&self, cvr: &str, tenant: Option<&str>) -> Result<Company, ServiceError> {
@@ -89,55 +93,20 @@ impl Api {
         }
     }
 
-    /// One change as its own transaction on the writer. A request that expires before the commit is rolled
-    /// back, so DEADLINE_EXCEEDED means "not written" unless the commit itself was under way.
+    /// One change as its own transaction. A request that expires before the commit is rolled back, so
+    /// DEADLINE_EXCEEDED means "not written" unless the commit itself was under way.
     async fn write_one(
         &self,
         deadline: &Deadline,
         change: Change,
     ) -> Result<Outcome, ServiceError> {
-        let index = Arc::clone(&self.app.index);
-        let mut report = self
-            .app
-            .writer
-            .run(deadline, move |d| {
-                commit_prepared(&index, d, vec![index.prepare(change)])
-            })
-            .await??;
+        let mut report = self.app.write(deadline, vec![change]).await?;
         match report.outcomes.pop() {
             Some(Ok(o)) => Ok(o),
             Some(Err(rejected)) => Err(rejected.error.into()),
             None => Err(ServiceError::Internal),
         }
     }
-
-    /// Validates and resolves changes on the search pool (the costly, lock-free part of a write).
-    async fn prepare(
-        &self,
-        deadline: &Deadline,
-        changes: Vec<Change>,
-    ) -> Result<Vec<PreparedChange>, ServiceError> {
-        let index = Arc::clone(&self.app.index);
-        self.app
-            .pool
-            .run(deadline, move |_| {
-                changes.into_iter().map(|c| index.prepare(c)).collect()
-            })
-            .await
-    }
-}
-
-/// Applies prepared changes as one transaction and commits it, unless the deadline passes first.
-fn commit_prepared(
-    index: &jobmatch_indexer::JobIndex,
-    deadline: &Deadline,
-    prepared: Vec<PreparedChange>,
-) -> Result<ApplyReport, ServiceError> {
-    let mut tx = index.begin();
-    let report = tx.apply(prepared)?;
-    deadline.check().map_err(IndexError::from)?;
-    tx.commit(None)?;
-    Ok(report)
 }
 
 /// Keeps only the caller's own relation (none without a tenant).
@@ -379,18 +348,13 @@ impl CompanyService for Api {
                     }
                     if chunk.len() >= BULK_CHUNK {
                         let changes = std::mem::replace(&mut chunk, Vec::with_capacity(BULK_CHUNK));
-                        prepared.extend(self.prepare(&ctx.deadline, changes).await?);
+                        prepared.extend(self.app.prepare(&ctx.deadline, changes).await?);
                     }
                 }
                 if !chunk.is_empty() {
-                    prepared.extend(self.prepare(&ctx.deadline, chunk).await?);
+                    prepared.extend(self.app.prepare(&ctx.deadline, chunk).await?);
                 }
-                let index = Arc::clone(&self.app.index);
-                let report = self
-                    .app
-                    .writer
-                    .run(&ctx.deadline, move |d| commit_prepared(&index, d, prepared))
-                    .await??;
+                let report = self.app.write_prepared(&ctx.deadline, prepared).await?;
                 resp.companies_upserted += report.companies_upserted;
                 resp.needs_upserted += report.needs_upserted;
                 for r in report.rejected() {
@@ -682,6 +646,20 @@ fn check_citizen_owner(ctx: &RequestContext, municipality_code: &str) -> Result<
 
 #[tonic::async_trait]
 impl MatchService for Api {
+    async fn match_need(
+        &self,
+        request: Request<MatchNeedRequest>,
+    ) -> Result<Response<MatchNeedResponse>, Status> {
+        let (meta, _, req) = request.into_parts();
+        handle(
+            "MatchNeed",
+            &meta,
+            self.app.request_cap(),
+            |ctx| async move { self.match_need_for(&ctx, req).await },
+        )
+        .await
+    }
+
     async fn match_citizen(
         &self,
         request: Request<MatchCitizenRequest>,
@@ -729,6 +707,49 @@ impl MatchService for Api {
             },
         )
         .await
+    }
+}
+
+/// Citizens a MatchNeed answer may hold.
+const MAX_NEED_CANDIDATES: u32 = 200;
+
+impl Api {
+    async fn match_need_for(
+        &self,
+        ctx: &RequestContext,
+        req: MatchNeedRequest,
+    ) -> Result<MatchNeedResponse, ServiceError> {
+        let jobcenter = crate::citizens::tenant(ctx)?.to_string();
+        let mut v = Violations::default();
+        let b = limits::registry::MATCH_NEED_ID;
+        b.check_str(&mut v, b.field(), &req.need_id);
+        if req.need_id.trim().is_empty() {
+            v.add("need_id", "is required");
+        }
+        if req.k > MAX_NEED_CANDIDATES {
+            v.add("k", format!("must be at most {MAX_NEED_CANDIDATES}"));
+        }
+        v.into_result().map_err(ServiceError::InvalidRecord)?;
+        let k = if req.k == 0 { 20 } else { req.k as usize };
+        let citizens = self.app.store.citizens_of(&jobcenter).await?;
+        let matcher = Arc::clone(&self.app.matcher);
+        let need_id = req.need_id.clone();
+        let tenant = jobcenter.clone();
+        let resp = self
+            .app
+            .pool
+            .run(&ctx.deadline, move |d| {
+                let scope = Scope {
+                    deadline: d,
+                    jobcenter: Some(&tenant),
+                };
+                matcher.match_need(&need_id, citizens, k, &scope)
+            })
+            .await??;
+        for c in &resp.candidates {
+            crate::citizens::audit(ctx, "match_need", &c.citizen_ref, "listed");
+        }
+        Ok(resp)
     }
 }
 

@@ -1,12 +1,15 @@
 //! The jobmatch server: configuration, the gRPC adapters and the commands of the `jobmatch` binary.
 
 pub mod app;
+pub mod citizens;
 pub mod commands;
 pub mod config;
 pub mod context;
 pub mod error;
 pub mod grpc;
 pub mod pool;
+pub mod rematch;
+pub mod replica;
 pub mod server;
 pub mod telemetry;
 

@@ -72,6 +72,22 @@ enum Command {
         #[arg(long)]
         index_dir: Option<PathBuf>,
     },
+    /// Run the nightly rematch: start a run over the registered citizens (of one jobcenter, or all) and work
+    /// on it until it ends, or join the run in progress with --join. Exit code 4 when a run is in progress
+    /// and --join is not given. With the embedded store, stop the server first (or use RematchService).
+    Rematch {
+        /// Only this jobcenter's citizens (municipality code).
+        #[arg(long)]
+        jobcenter: Option<String>,
+        /// Work on the run in progress (or start one when none is).
+        #[arg(long)]
+        join: bool,
+        /// Citizens matched at a time (default: one per search thread).
+        #[arg(long)]
+        concurrency: Option<usize>,
+    },
+    /// Write a snapshot of every record to Redis and trim the change log behind it (Redis backend).
+    Snapshot,
     /// Write the generated demo data set as JSON Lines.
     DemoData {
         #[arg(long, default_value = "demo-data")]
@@ -143,6 +159,16 @@ fn main() -> ExitCode {
             };
             commands::bench(corpus, &citizens, rounds, index_dir.as_deref())
         }
+        Command::Rematch {
+            jobcenter,
+            join,
+            concurrency,
+        } => match commands::rematch(config, jobcenter, join, concurrency) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(4),
+            Err(e) => Err(e),
+        },
+        Command::Snapshot => commands::snapshot(config),
         Command::DemoData { out } => commands::demo_data(&out),
     };
     match result {

@@ -6,8 +6,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use jobmatch_proto::v1::citizen_service_server::CitizenServiceServer;
 use jobmatch_proto::v1::company_service_server::CompanyServiceServer;
 use jobmatch_proto::v1::match_service_server::MatchServiceServer;
+use jobmatch_proto::v1::rematch_service_server::RematchServiceServer;
 use jobmatch_proto::v1::search_service_server::SearchServiceServer;
 use jobmatch_proto::v1::taxonomy_service_server::TaxonomyServiceServer;
 use tokio::net::TcpListener;
@@ -19,11 +21,13 @@ use crate::app::App;
 use crate::grpc::Api;
 
 /// The service names health reports on, besides the server as a whole ("").
-const SERVICES: [&str; 4] = [
+const SERVICES: [&str; 6] = [
     "jobmatch.v1.CompanyService",
     "jobmatch.v1.SearchService",
     "jobmatch.v1.MatchService",
     "jobmatch.v1.TaxonomyService",
+    "jobmatch.v1.CitizenService",
+    "jobmatch.v1.RematchService",
 ];
 
 /// Serves until `shutdown` resolves, then drains requests. Every acknowledged write is already committed.
@@ -33,6 +37,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let api = Api::new(Arc::clone(&app));
+    let background = start_background(&app);
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     // The first status is set before the server accepts a call, so no client sees a service unknown.
     let initially = report_health(&app, &health_reporter, None).await;
@@ -76,18 +81,118 @@ pub async fn serve(
                 .max_encoding_message_size(max),
         )
         .add_service(
-            TaxonomyServiceServer::new(api)
+            TaxonomyServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            CitizenServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            RematchServiceServer::new(api)
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
         )
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await;
-    health.abort();
-    // The task holds the app (and so the index writer's lock) until it is gone.
-    let _ = health.await;
+    // The tasks hold the app (and so the index writer's lock) until they are gone.
+    for task in background.into_iter().chain([health]) {
+        task.abort();
+        let _ = task.await;
+    }
     result?;
     tracing::info!("server stopped");
     Ok(())
+}
+
+/// The tasks that run beside the requests: the change-log follower (Redis), the refresh of the companies'
+/// records of paid hours, the server's share of rematch runs and the periodic snapshot.
+fn start_background(app: &Arc<App>) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    if let Some(r) = &app.replication {
+        tasks.push(tokio::spawn(Arc::clone(r).follow(Arc::clone(&app.writer))));
+        if app.config.demo_data {
+            tasks.push(tokio::spawn(seed_demo_data(Arc::clone(app))));
+        }
+        if app.config.store.snapshot_interval_s > 0 {
+            tasks.push(tokio::spawn(snapshots(Arc::clone(app))));
+        }
+    }
+    {
+        let app = Arc::clone(app);
+        tasks.push(tokio::spawn(async move {
+            let every = Duration::from_millis(app.config.store.records_refresh_ms);
+            loop {
+                if let Err(e) = app.refresh_company_records().await {
+                    tracing::debug!(error = %e, "company records not refreshed");
+                }
+                tokio::time::sleep(every).await;
+            }
+        }));
+    }
+    if app.config.rematch.server_worker {
+        tasks.push(tokio::spawn(crate::rematch::server_worker(Arc::clone(app))));
+    }
+    tasks
+}
+
+/// With Redis, the demo data goes through the change log, once for the whole deployment: into a log that has
+/// never held anything.
+async fn seed_demo_data(app: Arc<App>) {
+    let Some(r) = &app.replication else { return };
+    let claim = format!("{}:demo-seeded", app.config.store.redis_prefix);
+    loop {
+        let result: Result<bool, crate::error::ServiceError> = async {
+            let never_written =
+                r.log.last_id().await?.is_none() && r.log.read_snapshot().await?.is_none();
+            if !never_written {
+                return Ok(false);
+            }
+            Ok(r.log.claim_once(&claim).await?)
+        }
+        .await;
+        match result {
+            Ok(true) => {
+                let deadline = jobmatch_indexer::Deadline::none();
+                match app.write(&deadline, crate::app::demo_changes()).await {
+                    Ok(report) => tracing::info!(
+                        companies = report.companies_upserted,
+                        needs = report.needs_upserted,
+                        "demo data written to the change log"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "demo data not written"),
+                }
+                return;
+            }
+            Ok(false) => return,
+            Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+        }
+    }
+}
+
+/// Every `snapshot_interval_s`, the replica that takes the turn writes a snapshot and trims the change log.
+async fn snapshots(app: Arc<App>) {
+    let Some(r) = &app.replication else { return };
+    let every = Duration::from_secs(app.config.store.snapshot_interval_s);
+    let turn = format!("{}:snapshot-turn", app.config.store.redis_prefix);
+    loop {
+        tokio::time::sleep(every).await;
+        if !r.caught_up() {
+            continue;
+        }
+        match r.log.claim_for(&turn, every / 2).await {
+            Ok(true) => match r.snapshot(Duration::from_secs(3600)).await {
+                Ok((at, n)) => {
+                    tracing::info!(at = %at, records = n, "snapshot written, change log trimmed")
+                }
+                Err(e) => tracing::warn!(error = %e, "snapshot failed"),
+            },
+            Ok(false) => {}
+            Err(e) => tracing::debug!(error = %e, "snapshot turn not taken"),
+        }
+    }
 }
 
 /// tonic answers a request message over the size limit with OUT_OF_RANGE; gRPC's code for it is
@@ -116,6 +221,9 @@ fn stall_limit(app: &App) -> Duration {
 
 /// True when the service can answer: every work thread alive, the search pool not stuck, the index readable.
 pub fn healthy(app: &App) -> bool {
+    if !app.caught_up() {
+        return false;
+    }
     let stall = stall_limit(app);
     let pools = app.pool.stats().healthy(stall)
         && app

@@ -43,7 +43,10 @@ impl LogRecord {
 
 #[derive(Clone)]
 pub struct RedisChangeLog {
+    /// Appends (and their `WAIT`), and short reads.
     conn: ConnectionManager,
+    /// The follower's blocking reads.
+    blocking: ConnectionManager,
     stream: String,
     prefix: String,
     /// Replicas `WAIT` waits for after each append (0: none).
@@ -86,13 +89,14 @@ fn record(e: redis::streams::StreamId) -> Option<LogRecord> {
 }
 
 impl RedisChangeLog {
-    pub fn new(store: &RedisStore, wait_replicas: u32) -> RedisChangeLog {
-        RedisChangeLog {
-            conn: store.connection(),
+    pub fn new(store: &RedisStore, wait_replicas: u32) -> Result<RedisChangeLog> {
+        Ok(RedisChangeLog {
+            conn: store.dedicated_connection(Duration::from_secs(5))?,
+            blocking: store.dedicated_connection(Duration::from_secs(10))?,
             stream: format!("{}:changes", store.prefix()),
             prefix: store.prefix().to_string(),
             wait_replicas,
-        }
+        })
     }
 
     /// Appends one transaction; returns the id a follower has applied it at once it has applied that id.
@@ -165,7 +169,11 @@ impl RedisChangeLog {
         count: usize,
         block: Option<Duration>,
     ) -> Result<Vec<LogRecord>> {
-        let mut c = self.conn.clone();
+        let mut c = if block.is_some() {
+            self.blocking.clone()
+        } else {
+            self.conn.clone()
+        };
         let mut opts = redis::streams::StreamReadOptions::default().count(count);
         if let Some(b) = block {
             opts = opts.block(b.as_millis() as usize);
@@ -224,6 +232,32 @@ impl RedisChangeLog {
         let reply: redis::streams::StreamRangeReply =
             c.xrevrange_count(&self.stream, "+", "-", 1).await?;
         Ok(reply.ids.first().map(|e| e.id.clone()))
+    }
+
+    /// True for exactly one caller ever (a key set if absent, without expiry).
+    pub async fn claim_once(&self, key: &str) -> Result<bool> {
+        let mut c = self.conn.clone();
+        let set: Option<String> = redis::cmd("SET")
+            .arg(key)
+            .arg("1")
+            .arg("NX")
+            .query_async(&mut c)
+            .await?;
+        Ok(set.is_some())
+    }
+
+    /// True for one caller within `ttl` (a key set if absent, expiring).
+    pub async fn claim_for(&self, key: &str, ttl: Duration) -> Result<bool> {
+        let mut c = self.conn.clone();
+        let set: Option<String> = redis::cmd("SET")
+            .arg(key)
+            .arg("1")
+            .arg("NX")
+            .arg("PX")
+            .arg(ttl.as_millis().max(1) as u64)
+            .query_async(&mut c)
+            .await?;
+        Ok(set.is_some())
     }
 
     pub async fn len(&self) -> Result<u64> {

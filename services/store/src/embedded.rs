@@ -214,6 +214,27 @@ impl Store for EmbeddedStore {
         .await
     }
 
+    async fn citizens_of(&self, jobcenter: &str) -> Result<Vec<CitizenProfile>> {
+        let j = jobcenter.to_string();
+        self.blocking(move |db| {
+            let tx = db.begin_read().map_err(err)?;
+            let by = tx.open_table(BY_JOBCENTER).map_err(err)?;
+            let citizens = tx.open_table(CITIZENS).map_err(err)?;
+            let (lo, hi) = prefix_range(&j);
+            let mut out = Vec::new();
+            for e in by.range(lo.as_str()..hi.as_str()).map_err(err)? {
+                let (k, _) = e.map_err(err)?;
+                if let Some((_, r)) = k.value().split_once(SEP)
+                    && let Some(v) = citizens.get(r).map_err(err)?
+                {
+                    out.push(serde_json::from_slice(v.value())?);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn erase_citizen(&self, citizen_ref: &str) -> Result<Erased> {
         let r = citizen_ref.to_string();
         self.blocking(move |db| {

@@ -79,6 +79,8 @@ pub trait Store: Send + Sync {
     async fn get_citizen(&self, citizen_ref: &str) -> Result<Option<CitizenProfile>>;
     /// References of registered citizens, of one jobcenter or all, sorted.
     async fn citizen_refs(&self, jobcenter: Option<&str>) -> Result<Vec<String>>;
+    /// The profiles of a jobcenter's registered citizens, in reference order.
+    async fn citizens_of(&self, jobcenter: &str) -> Result<Vec<CitizenProfile>>;
     /// Erases every trace of a citizen: profile, stored matches and diffs, outcomes (and their share in the
     /// companies' records), membership of runs.
     async fn erase_citizen(&self, citizen_ref: &str) -> Result<Erased>;

@@ -33,6 +33,7 @@ const GROUP: &str = "workers";
 
 #[derive(Clone)]
 pub struct RedisStore {
+    client: redis::Client,
     conn: ConnectionManager,
     prefix: String,
 }
@@ -50,8 +51,9 @@ impl RedisStore {
     /// Connects lazily: the service starts (and reads from its local index) while Redis is down.
     pub fn connect(url: &str, prefix: &str) -> Result<RedisStore> {
         let client = redis::Client::open(url)?;
-        let conn = ConnectionManager::new_lazy_with_config(client, connection_config())?;
+        let conn = ConnectionManager::new_lazy_with_config(client.clone(), connection_config())?;
         Ok(RedisStore {
+            client,
             conn,
             prefix: prefix.to_string(),
         })
@@ -59,6 +61,16 @@ impl RedisStore {
 
     pub fn connection(&self) -> ConnectionManager {
         self.conn.clone()
+    }
+
+    /// A connection of its own, for commands that block (`XREAD BLOCK`, `WAIT`): on the shared connection
+    /// they would hold up every other command queued behind them.
+    pub fn dedicated_connection(&self, response_timeout: Duration) -> Result<ConnectionManager> {
+        let config = connection_config().set_response_timeout(Some(response_timeout));
+        Ok(ConnectionManager::new_lazy_with_config(
+            self.client.clone(),
+            config,
+        )?)
     }
 
     pub fn prefix(&self) -> &str {
@@ -158,6 +170,21 @@ impl Store for RedisStore {
             .await?;
         refs.sort();
         Ok(refs)
+    }
+
+    async fn citizens_of(&self, jobcenter: &str) -> Result<Vec<CitizenProfile>> {
+        let mut c = self.conn.clone();
+        let refs = self.citizen_refs(Some(jobcenter)).await?;
+        let mut out = Vec::with_capacity(refs.len());
+        for chunk in refs.chunks(500) {
+            let keys: Vec<String> = chunk.iter().map(|r| self.key(&["citizen", r])).collect();
+            let values: Vec<Option<String>> =
+                redis::cmd("MGET").arg(&keys).query_async(&mut c).await?;
+            for v in values.into_iter().flatten() {
+                out.push(serde_json::from_str(&v)?);
+            }
+        }
+        Ok(out)
     }
 
     async fn erase_citizen(&self, citizen_ref: &str) -> Result<Erased> {

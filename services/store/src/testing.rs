@@ -116,3 +116,54 @@ impl Drop for RedisServer {
         self.kill();
     }
 }
+
+/// Every key and every value in Redis that mentions `needle` (to prove an erasure left nothing).
+pub fn traces(redis: &RedisServer, needle: &str) -> Vec<String> {
+    let mut c = redis.connection();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("*")
+        .query(&mut c)
+        .unwrap_or_default();
+    let mut found = Vec::new();
+    for k in keys {
+        if k.contains(needle) {
+            found.push(k.clone());
+            continue;
+        }
+        let t: String = redis::cmd("TYPE").arg(&k).query(&mut c).unwrap_or_default();
+        let dump: Vec<String> = match t.as_str() {
+            "string" => vec![redis::cmd("GET").arg(&k).query(&mut c).unwrap_or_default()],
+            "set" => redis::cmd("SMEMBERS")
+                .arg(&k)
+                .query(&mut c)
+                .unwrap_or_default(),
+            "hash" => redis::cmd("HGETALL")
+                .arg(&k)
+                .query(&mut c)
+                .unwrap_or_default(),
+            "list" => redis::cmd("LRANGE")
+                .arg(&k)
+                .arg(0)
+                .arg(-1)
+                .query::<Vec<Vec<u8>>>(&mut c)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .collect(),
+            "stream" => {
+                let v: redis::Value = redis::cmd("XRANGE")
+                    .arg(&k)
+                    .arg("-")
+                    .arg("+")
+                    .query(&mut c)
+                    .unwrap_or(redis::Value::Nil);
+                vec![format!("{v:?}")]
+            }
+            other => vec![format!("unexpected type {other}")],
+        };
+        if dump.iter().any(|v| v.contains(needle)) {
+            found.push(format!("{k} ({t})"));
+        }
+    }
+    found
+}
