@@ -7,20 +7,23 @@
 //! After a commit the new Tantivy searcher and the new catalog are published as one [`Snapshot`], swapped
 //! atomically; readers work on the snapshot they loaded and never wait for a writer.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use arc_swap::ArcSwap;
 use jobmatch_proto::v1::{Company, Need};
+use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
-use tantivy::schema::Value;
+use tantivy::query::TermQuery;
+use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
-use crate::catalog::{Catalog, CompanyEntry, NeedEntry, NeedOccupation};
+use crate::catalog::{Catalog, CompanyMeta, NeedMeta, NeedOccupation, need_meta, today};
 use crate::schema::{Fields, KIND_COMPANY, KIND_NEED};
+use crate::stored;
 use crate::validate::{self, Violations};
-use crate::{IndexError, analysis, date};
+use crate::{IndexError, analysis};
 
 /// Turns a need into the occupations it asks for. The server plugs in the ESCO/ISCO taxonomy; tests can plug in
 /// something simpler. Called when a need is prepared and when the catalog is rebuilt.
@@ -136,7 +139,6 @@ enum Step {
     Need {
         need: Need,
         occupations: Vec<NeedOccupation>,
-        stems: Vec<Vec<String>>,
         warnings: Vec<String>,
     },
     DeleteCompany(String),
@@ -184,12 +186,105 @@ impl ApplyReport {
     pub fn rejected(&self) -> impl Iterator<Item = &RejectedChange> {
         self.outcomes.iter().filter_map(|o| o.as_ref().err())
     }
+
+    /// Adds the report of the next changes of the same transaction: their positions follow this report's.
+    pub fn absorb(&mut self, next: ApplyReport) {
+        let offset = self.outcomes.len();
+        self.companies_upserted += next.companies_upserted;
+        self.needs_upserted += next.needs_upserted;
+        self.deleted += next.deleted;
+        self.outcomes.extend(next.outcomes.into_iter().map(|o| {
+            o.map_err(|mut r| {
+                r.position += offset;
+                r
+            })
+        }));
+    }
 }
 
 /// What readers see: a Tantivy searcher and the catalog of the same commit.
 pub struct Snapshot {
     pub searcher: Searcher,
     pub catalog: Catalog,
+    fields: Fields,
+}
+
+impl Snapshot {
+    /// The stored document of a record, by kind and key.
+    fn record_doc(&self, kind: &str, key: &str) -> Result<Option<TantivyDocument>, IndexError> {
+        let term = Term::from_field_text(self.fields.key, &format!("{kind}:{key}"));
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        let top = self
+            .searcher
+            .search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        match top.first() {
+            Some((_, addr)) => Ok(Some(self.searcher.doc(*addr)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn record_bytes<'d>(&self, doc: &'d TantivyDocument) -> &'d [u8] {
+        doc.get_first(self.fields.record)
+            .and_then(|v| v.as_bytes())
+            .unwrap_or_default()
+    }
+
+    /// A company's full record, from the document store.
+    pub fn company_record(&self, cvr: &str) -> Result<Option<Company>, IndexError> {
+        if self.catalog.company(cvr).is_none() {
+            return Ok(None);
+        }
+        match self.record_doc(KIND_COMPANY, cvr)? {
+            Some(doc) => Ok(Some(
+                stored::read_company(self.record_bytes(&doc))
+                    .map_err(|e| IndexError::CorruptRecord(e.to_string()))?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// A need's full record, from the document store.
+    pub fn need_record(&self, need_id: &str) -> Result<Option<Need>, IndexError> {
+        if self.catalog.need(need_id).is_none() {
+            return Ok(None);
+        }
+        match self.record_doc(KIND_NEED, need_id)? {
+            Some(doc) => Ok(Some(
+                stored::read_need(self.record_bytes(&doc))
+                    .map_err(|e| IndexError::CorruptRecord(e.to_string()))?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// The stored titles and descriptions of a company's open needs (for highlighting its hit).
+    pub fn company_need_texts(&self, cvr: &str) -> Result<(Vec<String>, Vec<String>), IndexError> {
+        let Some(doc) = self.record_doc(KIND_COMPANY, cvr)? else {
+            return Ok((vec![], vec![]));
+        };
+        let texts = |f| -> Vec<String> {
+            doc.get_all(f)
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        };
+        Ok((
+            texts(self.fields.need_titles),
+            texts(self.fields.need_descriptions),
+        ))
+    }
+
+    /// Every record, companies first (snapshots of the whole index).
+    pub fn all_records(&self) -> Result<(Vec<Company>, Vec<Need>), IndexError> {
+        let (mut companies, mut needs) = (Vec::new(), Vec::new());
+        for_each_record(&self.searcher, &self.fields, |_, record| {
+            match record {
+                Record::Company(c) => companies.push(c),
+                Record::Need(n) => needs.push(n),
+            }
+            Ok(())
+        })?;
+        Ok((companies, needs))
+    }
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -260,6 +355,7 @@ impl JobIndex {
         let snapshot = Snapshot {
             searcher,
             catalog: catalog.clone(),
+            fields: fields.clone(),
         };
         Ok(JobIndex {
             index,
@@ -334,7 +430,6 @@ impl JobIndex {
             Change::UpsertNeed(mut n) => match validate::need(&mut n) {
                 Ok(warnings) => Ok(Step::Need {
                     occupations: self.resolver.resolve(&n),
-                    stems: crate::catalog::competence_stems(&n),
                     need: n,
                     warnings,
                 }),
@@ -370,8 +465,10 @@ impl JobIndex {
         let catalog = state.catalog.clone();
         Transaction {
             index: self,
+            committed_view: self.snapshot(),
             state,
             catalog,
+            records: HashMap::new(),
             pending_companies: BTreeSet::new(),
             touched: false,
             committed: false,
@@ -392,23 +489,14 @@ impl JobIndex {
         Term::from_field_text(self.fields.key, &format!("{kind}:{key}"))
     }
 
-    fn need_doc(
-        &self,
-        entry: &NeedEntry,
-        lat: f64,
-        lon: f64,
-    ) -> Result<TantivyDocument, IndexError> {
+    fn need_doc(&self, meta: &NeedMeta, n: &Need) -> Result<TantivyDocument, IndexError> {
         let f = &self.fields;
-        let n = &entry.record;
         let mut doc = TantivyDocument::default();
-        doc.add_u64(f.id, entry.id);
+        doc.add_u64(f.id, meta.id);
         doc.add_text(f.key, format!("{KIND_NEED}:{}", n.need_id));
         doc.add_text(f.kind, KIND_NEED);
         doc.add_text(f.cvr, &n.cvr);
-        doc.add_bytes(
-            f.record,
-            &serde_json::to_vec(n).map_err(|e| IndexError::CorruptRecord(e.to_string()))?,
-        );
+        doc.add_bytes(f.record, &stored::need_bytes(n));
         doc.add_text(f.title, &n.title);
         doc.add_text(f.description, &n.description);
         for c in n
@@ -419,41 +507,39 @@ impl JobIndex {
             doc.add_text(f.competences, c);
         }
         doc.add_text(f.status, &n.status);
-        doc.add_u64(f.cond, crate::needbits::pack(n));
+        doc.add_u64(f.cond, meta.cond);
         let mut groups = BTreeSet::new();
-        for o in &entry.occupations {
-            for level in 1..=4 {
-                if let Some(prefix) = o.isco.get(..level) {
-                    groups.insert(format!("{level}:{prefix}"));
-                }
+        for o in meta.occupations.iter() {
+            for level in 1..=4u32 {
+                groups.insert(format!(
+                    "{level}:{:0width$}",
+                    o.group(level),
+                    width = level as usize
+                ));
             }
         }
         for g in groups {
             doc.add_text(f.isco, g);
         }
-        doc.add_f64(f.lat, lat);
-        doc.add_f64(f.lon, lon);
-        doc.add_text(f.cell, crate::geo::cell(lat, lon));
+        doc.add_f64(f.lat, meta.lat);
+        doc.add_f64(f.lon, meta.lon);
+        doc.add_text(f.cell, crate::geo::cell(meta.lat, meta.lon));
         Ok(doc)
     }
 
     fn company_doc(
         &self,
-        cat: &Catalog,
-        entry: &CompanyEntry,
-        today: &str,
+        meta: &CompanyMeta,
+        c: &Company,
+        open_needs: &[Need],
     ) -> Result<TantivyDocument, IndexError> {
         let f = &self.fields;
-        let c = &entry.record;
         let mut doc = TantivyDocument::default();
-        doc.add_u64(f.id, entry.id);
+        doc.add_u64(f.id, meta.id);
         doc.add_text(f.key, format!("{KIND_COMPANY}:{}", c.cvr));
         doc.add_text(f.kind, KIND_COMPANY);
         doc.add_text(f.cvr, &c.cvr);
-        doc.add_bytes(
-            f.record,
-            &serde_json::to_vec(c).map_err(|e| IndexError::CorruptRecord(e.to_string()))?,
-        );
+        doc.add_bytes(f.record, &stored::company_bytes(c));
         doc.add_text(f.name, &c.name);
         let mut industry = c.industry_text.clone().unwrap_or_default();
         if let Some(section) = jobmatch_refdata::db07_section(&c.industry_code) {
@@ -463,8 +549,7 @@ impl JobIndex {
         doc.add_text(f.industry, industry);
         doc.add_text(f.description, c.description.as_deref().unwrap_or_default());
         let mut needs_text = String::new();
-        for n in cat.open_needs(entry, today) {
-            let r = &n.record;
+        for r in open_needs {
             needs_text.push_str(&r.title);
             needs_text.push_str(". ");
             for comp in &r.competences_required {
@@ -473,6 +558,8 @@ impl JobIndex {
             }
             needs_text.push_str(&r.description);
             needs_text.push('\n');
+            doc.add_text(f.need_titles, &r.title);
+            doc.add_text(f.need_descriptions, &r.description);
         }
         doc.add_text(f.needs_text, needs_text);
         if let Some(a) = &c.address {
@@ -483,7 +570,7 @@ impl JobIndex {
                 doc.add_text(f.db07, p);
             }
         }
-        let (lat, lon) = entry.lat_lon();
+        let (lat, lon) = meta.lat_lon();
         doc.add_f64(f.lat, lat);
         doc.add_f64(f.lon, lon);
         doc.add_text(f.cell, crate::geo::cell(lat, lon));
@@ -492,22 +579,25 @@ impl JobIndex {
     }
 }
 
-/// Rebuilds the catalog from the records stored in the index.
-fn load_catalog(
+/// A record read back from the document store.
+enum Record {
+    Company(Company),
+    Need(Need),
+}
+
+/// Calls `visit` with every record stored in the index and its id, one at a time, so nothing holds them all.
+fn for_each_record(
     searcher: &Searcher,
     fields: &Fields,
-    resolver: &dyn OccupationResolver,
-) -> Result<Catalog, IndexError> {
-    let mut companies = Vec::new();
-    let mut needs = Vec::new();
+    mut visit: impl FnMut(u64, Record) -> Result<(), IndexError>,
+) -> Result<(), IndexError> {
+    let corrupt = |e: serde_json::Error| IndexError::CorruptRecord(e.to_string());
     for segment in searcher.segment_readers() {
+        let column = segment.fast_fields().u64("id")?;
         let store = segment.get_store_reader(64)?;
         for doc_id in segment.doc_ids_alive() {
             let doc: TantivyDocument = store.get(doc_id)?;
-            let id = doc
-                .get_first(fields.id)
-                .and_then(|v| v.as_u64())
-                .unwrap_or(0);
+            let id = column.first(doc_id).unwrap_or(0);
             let kind_is_company = doc
                 .get_first(fields.kind)
                 .and_then(|v| v.as_str().map(|s| s == KIND_COMPANY))
@@ -516,43 +606,70 @@ fn load_catalog(
                 .get_first(fields.record)
                 .and_then(|v| v.as_bytes())
                 .unwrap_or_default();
-            if kind_is_company {
-                let c: Company = serde_json::from_slice(bytes)
-                    .map_err(|e| IndexError::CorruptRecord(e.to_string()))?;
-                companies.push((id, c));
+            let record = if kind_is_company {
+                Record::Company(stored::read_company(bytes).map_err(corrupt)?)
             } else {
-                let n: Need = serde_json::from_slice(bytes)
-                    .map_err(|e| IndexError::CorruptRecord(e.to_string()))?;
-                needs.push((id, n));
+                Record::Need(stored::read_need(bytes).map_err(corrupt)?)
+            };
+            visit(id, record)?;
+        }
+    }
+    Ok(())
+}
+
+/// Rebuilds the catalog from the records stored in the index, in one pass over the document store. A need
+/// may be read before its company, so its company (and, without a location of its own, its place) is filled
+/// in after the pass.
+fn load_catalog(
+    searcher: &Searcher,
+    fields: &Fields,
+    resolver: &dyn OccupationResolver,
+) -> Result<Catalog, IndexError> {
+    let mut cat = Catalog::default();
+    // (need id, its company's CVR, whether it has a location of its own)
+    let mut pending: Vec<(u64, Box<str>, bool)> = Vec::new();
+    for_each_record(searcher, fields, |id, record| {
+        cat.next_id = cat.next_id.max(id);
+        match record {
+            Record::Company(c) => {
+                cat.company_ids.insert(c.cvr.clone(), id);
+                cat.companies
+                    .insert(id, Arc::new(CompanyMeta::new(id, &c, Vec::new())));
+            }
+            Record::Need(n) => {
+                let location = need_location(&n, None);
+                pending.push((id, n.cvr.as_str().into(), n.location.is_some()));
+                cat.need_ids.insert(n.need_id.clone(), id);
+                cat.needs
+                    .insert(id, need_meta(id, &n, 0, resolver.resolve(&n), location));
+            }
+        }
+        Ok(())
+    })?;
+    for (id, cvr, own_location) in pending {
+        let Some(&company) = cat.company_ids.get(&*cvr) else {
+            // A need whose company is gone cannot be shown or matched.
+            if let Some(n) = cat.needs.remove(&id) {
+                cat.need_ids.remove(&*n.need_id);
+            }
+            continue;
+        };
+        let place = cat.company_by_id(company).map(CompanyMeta::lat_lon);
+        if let Some(c) = cat.company_mut(company) {
+            c.needs.push(id);
+        }
+        if let Some(n) = cat.need_mut(id) {
+            n.company = company;
+            if !own_location && let Some((lat, lon)) = place {
+                (n.lat, n.lon) = (lat, lon);
             }
         }
     }
-    let mut cat = Catalog::default();
-    for (id, c) in companies {
-        cat.next_id = cat.next_id.max(id);
-        cat.company_by_id.insert(id, c.cvr.clone());
-        cat.companies
-            .insert(c.cvr.clone(), Arc::new(CompanyEntry::new(id, c)));
-    }
-    for (id, n) in needs {
-        cat.next_id = cat.next_id.max(id);
-        let occupations = resolver.resolve(&n);
-        let (lat, lon) = need_location(&n, cat.company(&n.cvr));
-        if let Some(c) = cat.company_mut(&n.cvr) {
-            c.need_ids.insert(n.need_id.clone());
+    let company_ids: Vec<u64> = cat.companies.ids().collect();
+    for id in company_ids {
+        if let Some(c) = cat.company_mut(id) {
+            c.needs.sort_unstable();
         }
-        cat.need_by_id.insert(id, n.need_id.clone());
-        cat.needs.insert(
-            n.need_id.clone(),
-            Arc::new(NeedEntry {
-                id,
-                competence_stems: crate::catalog::competence_stems(&n),
-                record: n,
-                occupations,
-                lat,
-                lon,
-            }),
-        );
     }
     tracing::info!(
         companies = cat.company_count(),
@@ -562,14 +679,40 @@ fn load_catalog(
     Ok(cat)
 }
 
+/// A record as a transaction holds it: the stored form of something it changed, compressed (a bulk load
+/// holds every record it wrote until it commits), or None for something it deleted.
+#[derive(Debug, Clone)]
+enum Held {
+    Company(Option<Box<[u8]>>),
+    Need(Option<Box<[u8]>>),
+}
+
+impl Held {
+    fn company(c: Option<&Company>) -> Held {
+        Held::Company(c.map(|c| lz4_flex::compress_prepend_size(&stored::company_bytes(c)).into()))
+    }
+
+    fn need(n: Option<&Need>) -> Held {
+        Held::Need(n.map(|n| lz4_flex::compress_prepend_size(&stored::need_bytes(n)).into()))
+    }
+}
+
+fn unpack(bytes: &[u8]) -> Result<Vec<u8>, IndexError> {
+    lz4_flex::decompress_size_prepended(bytes).map_err(|e| IndexError::CorruptRecord(e.to_string()))
+}
+
 /// A write transaction: see the module documentation.
 pub struct Transaction<'a> {
     index: &'a JobIndex,
+    /// The last commit, to read records the transaction has not touched.
+    committed_view: Arc<Snapshot>,
     state: MutexGuard<'a, WriterState>,
     catalog: Catalog,
+    /// Full records changed in this transaction, by "kind:key".
+    records: HashMap<String, Held>,
     /// Companies whose documents must be rebuilt before the commit. A bulk load touches a company once per
     /// batch holding one of its needs; rebuilding once at commit avoids indexing it again and again.
-    pending_companies: BTreeSet<String>,
+    pending_companies: BTreeSet<u64>,
     /// Tantivy's writer holds operations of this transaction (so dropping it must roll them back).
     touched: bool,
     committed: bool,
@@ -587,12 +730,42 @@ impl Transaction<'_> {
         self.state.writer.delete_all_documents()?;
         self.catalog = Catalog::default();
         self.pending_companies.clear();
+        self.records.clear();
+        // Nothing of the last commit may be read as current any more.
+        self.committed_view = Arc::new(Snapshot {
+            searcher: self.committed_view.searcher.clone(),
+            catalog: Catalog::default(),
+            fields: self.index.fields.clone(),
+        });
         Ok(())
     }
 
     /// The catalog as this transaction has changed it so far.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// A company's full record as this transaction sees it.
+    fn company_record(&self, cvr: &str) -> Result<Option<Company>, IndexError> {
+        match self.records.get(&format!("{KIND_COMPANY}:{cvr}")) {
+            Some(Held::Company(None)) => Ok(None),
+            Some(Held::Company(Some(b))) => Ok(Some(
+                stored::read_company(&unpack(b)?)
+                    .map_err(|e| IndexError::CorruptRecord(e.to_string()))?,
+            )),
+            _ => self.committed_view.company_record(cvr),
+        }
+    }
+
+    fn need_record(&self, need_id: &str) -> Result<Option<Need>, IndexError> {
+        match self.records.get(&format!("{KIND_NEED}:{need_id}")) {
+            Some(Held::Need(None)) => Ok(None),
+            Some(Held::Need(Some(b))) => Ok(Some(
+                stored::read_need(&unpack(b)?)
+                    .map_err(|e| IndexError::CorruptRecord(e.to_string()))?,
+            )),
+            _ => self.committed_view.need_record(need_id),
+        }
     }
 
     /// Applies prepared changes in order. A change that failed preparation or names a missing record is
@@ -603,7 +776,10 @@ impl Transaction<'_> {
         let mut dirty_needs = BTreeSet::new();
         for (position, change) in changes.into_iter().enumerate() {
             let PreparedChange { kind, key, step } = change;
-            let outcome = step.and_then(|step| self.apply_step(step, &mut dirty_needs));
+            let outcome = match step {
+                Ok(step) => self.apply_step(step, &mut dirty_needs),
+                Err(e) => Ok(Err(e)),
+            }?;
             match outcome {
                 Ok(o) => {
                     match &o {
@@ -624,57 +800,82 @@ impl Transaction<'_> {
                 })),
             }
         }
-        for need_id in &dirty_needs {
-            let Some(entry) = self.catalog.need(need_id) else {
-                continue;
-            };
-            let (lat, lon) = need_location(&entry.record, self.catalog.company(&entry.record.cvr));
-            let doc = self.index.need_doc(entry, lat, lon)?;
-            self.touched = true;
-            self.state
-                .writer
-                .delete_term(self.index.key_term(KIND_NEED, need_id));
-            self.state.writer.add_document(doc)?;
-            if let Some(e) = self.catalog.need_mut(need_id) {
-                e.lat = lat;
-                e.lon = lon;
-            }
+        for id in dirty_needs {
+            self.write_need_doc(id)?;
         }
         Ok(report)
     }
 
+    /// Re-indexes a need: its location follows its company's.
+    fn write_need_doc(&mut self, id: u64) -> Result<(), IndexError> {
+        let Some(meta) = self.catalog.need_by_id(id) else {
+            return Ok(());
+        };
+        let Some(record) = self.need_record(&meta.need_id)? else {
+            return Ok(());
+        };
+        let (lat, lon) = need_location(&record, self.catalog.company_by_id(meta.company));
+        if let Some(m) = self.catalog.need_mut(id) {
+            m.lat = lat;
+            m.lon = lon;
+        }
+        let Some(meta) = self.catalog.need_by_id(id) else {
+            return Ok(());
+        };
+        let doc = self.index.need_doc(meta, &record)?;
+        self.touched = true;
+        self.state
+            .writer
+            .delete_term(self.index.key_term(KIND_NEED, &record.need_id));
+        self.state.writer.add_document(doc)?;
+        Ok(())
+    }
+
+    /// One change. The outer error ends the transaction; the inner one rejects this change only.
     fn apply_step(
         &mut self,
         step: Step,
-        dirty_needs: &mut BTreeSet<String>,
-    ) -> Result<Outcome, IndexError> {
+        dirty_needs: &mut BTreeSet<u64>,
+    ) -> Result<Result<Outcome, IndexError>, IndexError> {
         match step {
             Step::Company {
                 company,
                 keep_other_relations_than,
                 warnings,
-            } => Ok(self.upsert_company(company, keep_other_relations_than, warnings, dirty_needs)),
+            } => self
+                .upsert_company(company, keep_other_relations_than, warnings, dirty_needs)
+                .map(Ok),
             Step::Need {
                 need,
                 occupations,
-                stems,
                 warnings,
-            } => self.upsert_need(need, occupations, stems, warnings, dirty_needs),
+            } => self.upsert_need(need, occupations, warnings, dirty_needs),
             Step::DeleteCompany(cvr) => self.delete_company(&cvr),
             Step::DeleteNeed(id) => self.delete_need(&id),
             Step::SetNeedStatus { need_id, status } => {
-                let entry =
-                    self.catalog
-                        .need_mut(&need_id)
-                        .ok_or_else(|| IndexError::NotFound {
-                            kind: KIND_NEED,
-                            key: need_id.clone(),
-                        })?;
-                entry.record.status = status;
-                let cvr = entry.record.cvr.clone();
-                self.pending_companies.insert(cvr);
-                dirty_needs.insert(need_id.clone());
-                Ok(Outcome::StatusSet { key: need_id })
+                let Some(id) = self.catalog.need_ids.get(&need_id).copied() else {
+                    return Ok(Err(IndexError::NotFound {
+                        kind: KIND_NEED,
+                        key: need_id,
+                    }));
+                };
+                let Some(mut record) = self.need_record(&need_id)? else {
+                    return Ok(Err(IndexError::NotFound {
+                        kind: KIND_NEED,
+                        key: need_id,
+                    }));
+                };
+                record.status = status;
+                let company = self.catalog.need_by_id(id).map(|m| m.company).unwrap_or(0);
+                if let Some(m) = self.catalog.need_mut(id) {
+                    let occupations = m.occupations.to_vec();
+                    *m = need_meta(id, &record, company, occupations, (m.lat, m.lon));
+                }
+                self.records
+                    .insert(format!("{KIND_NEED}:{need_id}"), Held::need(Some(&record)));
+                self.pending_companies.insert(company);
+                dirty_needs.insert(id);
+                Ok(Ok(Outcome::StatusSet { key: need_id }))
             }
         }
     }
@@ -684,99 +885,44 @@ impl Transaction<'_> {
         mut c: Company,
         keep_other_relations_than: Option<String>,
         warnings: Vec<String>,
-        dirty_needs: &mut BTreeSet<String>,
-    ) -> Outcome {
+        dirty_needs: &mut BTreeSet<u64>,
+    ) -> Result<Outcome, IndexError> {
         let key = c.cvr.clone();
-        let created = match self.catalog.company_mut(&key) {
-            Some(existing) => {
-                if let Some(own) = &keep_other_relations_than {
-                    let kept = existing
-                        .record
+        let existing = self.catalog.company_ids.get(&key).copied();
+        let created = match existing {
+            Some(id) => {
+                if let Some(own) = &keep_other_relations_than
+                    && let Some(old) = self.company_record(&key)?
+                {
+                    let kept = old
                         .jobcenter_relations
-                        .iter()
-                        .filter(|r| &r.municipality_code != own)
-                        .cloned();
+                        .into_iter()
+                        .filter(|r| &r.municipality_code != own);
                     let mut relations: Vec<_> = kept.chain(c.jobcenter_relations).collect();
                     relations.sort_by(|a, b| a.municipality_code.cmp(&b.municipality_code));
                     c.jobcenter_relations = relations;
                 }
-                existing.set_record(c);
-                // Needs carry their company's location in the index.
-                dirty_needs.extend(existing.need_ids.iter().cloned());
+                if let Some(meta) = self.catalog.company_mut(id) {
+                    let needs = std::mem::take(&mut meta.needs);
+                    // Needs carry their company's location in the index.
+                    dirty_needs.extend(needs.iter().copied());
+                    *meta = CompanyMeta::new(id, &c, needs);
+                }
+                self.pending_companies.insert(id);
                 false
             }
             None => {
                 let id = self.catalog.allocate_id();
-                self.catalog.company_by_id.insert(id, key.clone());
+                self.catalog.company_ids.insert(key.clone(), id);
                 self.catalog
                     .companies
-                    .insert(key.clone(), Arc::new(CompanyEntry::new(id, c)));
+                    .insert(id, Arc::new(CompanyMeta::new(id, &c, Vec::new())));
+                self.pending_companies.insert(id);
                 true
             }
         };
-        self.pending_companies.insert(key.clone());
-        Outcome::Upserted {
-            key,
-            created,
-            warnings,
-        }
-    }
-
-    fn upsert_need(
-        &mut self,
-        n: Need,
-        occupations: Vec<NeedOccupation>,
-        stems: Vec<Vec<String>>,
-        warnings: Vec<String>,
-        dirty_needs: &mut BTreeSet<String>,
-    ) -> Result<Outcome, IndexError> {
-        if self.catalog.company(&n.cvr).is_none() {
-            // Rejected rather than held: a need without its company cannot be placed or located.
-            return Err(IndexError::Invalid {
-                kind: KIND_NEED,
-                violations: Violations::single(
-                    "cvr",
-                    format!("names no known company ({})", n.cvr),
-                ),
-            });
-        }
-        let key = n.need_id.clone();
-        let cvr = n.cvr.clone();
-        let created = match self.catalog.need_mut(&key) {
-            Some(existing) => {
-                let old_cvr = std::mem::replace(&mut existing.record, n).cvr;
-                existing.occupations = occupations;
-                existing.competence_stems = stems;
-                if old_cvr != cvr {
-                    if let Some(old) = self.catalog.company_mut(&old_cvr) {
-                        old.need_ids.remove(&key);
-                    }
-                    self.pending_companies.insert(old_cvr);
-                }
-                false
-            }
-            None => {
-                let id = self.catalog.allocate_id();
-                self.catalog.need_by_id.insert(id, key.clone());
-                self.catalog.needs.insert(
-                    key.clone(),
-                    Arc::new(NeedEntry {
-                        id,
-                        record: n,
-                        occupations,
-                        lat: 0.0,
-                        lon: 0.0,
-                        competence_stems: stems,
-                    }),
-                );
-                true
-            }
-        };
-        if let Some(c) = self.catalog.company_mut(&cvr) {
-            c.need_ids.insert(key.clone());
-        }
-        self.pending_companies.insert(cvr);
-        dirty_needs.insert(key.clone());
+        self.records
+            .insert(format!("{KIND_COMPANY}:{key}"), Held::company(Some(&c)));
         Ok(Outcome::Upserted {
             key,
             created,
@@ -784,73 +930,140 @@ impl Transaction<'_> {
         })
     }
 
-    fn delete_company(&mut self, cvr: &str) -> Result<Outcome, IndexError> {
-        let entry = self
-            .catalog
-            .companies
-            .remove(cvr)
-            .ok_or_else(|| IndexError::NotFound {
+    fn upsert_need(
+        &mut self,
+        n: Need,
+        occupations: Vec<NeedOccupation>,
+        warnings: Vec<String>,
+        dirty_needs: &mut BTreeSet<u64>,
+    ) -> Result<Result<Outcome, IndexError>, IndexError> {
+        let Some(company) = self.catalog.company_ids.get(&n.cvr).copied() else {
+            // Rejected rather than held: a need without its company cannot be placed or located.
+            return Ok(Err(IndexError::Invalid {
+                kind: KIND_NEED,
+                violations: Violations::single(
+                    "cvr",
+                    format!("names no known company ({})", n.cvr),
+                ),
+            }));
+        };
+        let key = n.need_id.clone();
+        let location = need_location(&n, self.catalog.company_by_id(company));
+        let (id, created) = match self.catalog.need_ids.get(&key).copied() {
+            Some(id) => {
+                let old_company = self.catalog.need_by_id(id).map(|m| m.company);
+                if let Some(old) = old_company.filter(|c| *c != company) {
+                    if let Some(c) = self.catalog.company_mut(old) {
+                        c.needs.retain(|x| *x != id);
+                    }
+                    self.pending_companies.insert(old);
+                }
+                (id, false)
+            }
+            None => {
+                let id = self.catalog.allocate_id();
+                self.catalog.need_ids.insert(key.clone(), id);
+                (id, true)
+            }
+        };
+        self.catalog
+            .needs
+            .insert(id, need_meta(id, &n, company, occupations, location));
+        if let Some(c) = self.catalog.company_mut(company)
+            && let Err(at) = c.needs.binary_search(&id)
+        {
+            c.needs.insert(at, id);
+        }
+        self.pending_companies.insert(company);
+        dirty_needs.insert(id);
+        self.records
+            .insert(format!("{KIND_NEED}:{key}"), Held::need(Some(&n)));
+        Ok(Ok(Outcome::Upserted {
+            key,
+            created,
+            warnings,
+        }))
+    }
+
+    fn delete_company(&mut self, cvr: &str) -> Result<Result<Outcome, IndexError>, IndexError> {
+        let Some(id) = self.catalog.company_ids.remove(cvr) else {
+            return Ok(Err(IndexError::NotFound {
                 kind: KIND_COMPANY,
                 key: cvr.to_string(),
-            })?;
-        self.catalog.company_by_id.remove(&entry.id);
+            }));
+        };
+        let meta = self.catalog.companies.remove(&id);
         self.touched = true;
         let mut count = 1;
-        for need_id in &entry.need_ids {
-            if let Some(n) = self.catalog.needs.remove(need_id) {
-                self.catalog.need_by_id.remove(&n.id);
+        for need in meta.map(|m| m.needs.clone()).unwrap_or_default() {
+            if let Some(n) = self.catalog.needs.remove(&need) {
+                self.catalog.need_ids.remove(n.need_id.as_ref());
                 self.state
                     .writer
-                    .delete_term(self.index.key_term(KIND_NEED, need_id));
+                    .delete_term(self.index.key_term(KIND_NEED, &n.need_id));
+                self.records
+                    .insert(format!("{KIND_NEED}:{}", n.need_id), Held::need(None));
                 count += 1;
             }
         }
         self.state
             .writer
             .delete_term(self.index.key_term(KIND_COMPANY, cvr));
-        self.pending_companies.remove(cvr);
-        Ok(Outcome::Deleted {
+        self.records
+            .insert(format!("{KIND_COMPANY}:{cvr}"), Held::company(None));
+        self.pending_companies.remove(&id);
+        Ok(Ok(Outcome::Deleted {
             key: cvr.to_string(),
             count,
-        })
+        }))
     }
 
-    fn delete_need(&mut self, need_id: &str) -> Result<Outcome, IndexError> {
-        let entry = self
-            .catalog
-            .needs
-            .remove(need_id)
-            .ok_or_else(|| IndexError::NotFound {
+    fn delete_need(&mut self, need_id: &str) -> Result<Result<Outcome, IndexError>, IndexError> {
+        let Some(id) = self.catalog.need_ids.remove(need_id) else {
+            return Ok(Err(IndexError::NotFound {
                 kind: KIND_NEED,
                 key: need_id.to_string(),
-            })?;
-        self.catalog.need_by_id.remove(&entry.id);
-        if let Some(c) = self.catalog.company_mut(&entry.record.cvr) {
-            c.need_ids.remove(need_id);
+            }));
+        };
+        if let Some(meta) = self.catalog.needs.remove(&id) {
+            if let Some(c) = self.catalog.company_mut(meta.company) {
+                c.needs.retain(|x| *x != id);
+            }
+            self.pending_companies.insert(meta.company);
         }
-        self.pending_companies.insert(entry.record.cvr.clone());
         self.touched = true;
         self.state
             .writer
             .delete_term(self.index.key_term(KIND_NEED, need_id));
-        Ok(Outcome::Deleted {
+        self.records
+            .insert(format!("{KIND_NEED}:{need_id}"), Held::need(None));
+        Ok(Ok(Outcome::Deleted {
             key: need_id.to_string(),
             count: 1,
-        })
+        }))
     }
 
     /// Rebuilds the documents of companies changed in this transaction.
     fn flush_companies(&mut self) -> Result<(), IndexError> {
-        let today = date::format_days(date::today_days());
-        for cvr in std::mem::take(&mut self.pending_companies) {
-            let Some(entry) = self.catalog.company(&cvr) else {
+        let today = today();
+        for id in std::mem::take(&mut self.pending_companies) {
+            let Some(meta) = self.catalog.company_by_id(id) else {
                 continue;
             };
-            let doc = self.index.company_doc(&self.catalog, entry, &today)?;
+            let Some(record) = self.company_record(&meta.cvr)? else {
+                continue;
+            };
+            let mut open = Vec::new();
+            for n in self.catalog.open_needs(meta, today) {
+                if let Some(r) = self.need_record(&n.need_id)? {
+                    open.push(r);
+                }
+            }
+            let doc = self.index.company_doc(meta, &record, &open)?;
             self.touched = true;
             self.state
                 .writer
-                .delete_term(self.index.key_term(KIND_COMPANY, &cvr));
+                .delete_term(self.index.key_term(KIND_COMPANY, &record.cvr));
             self.state.writer.add_document(doc)?;
         }
         Ok(())
@@ -875,6 +1088,7 @@ impl Transaction<'_> {
         self.index.current.store(Arc::new(Snapshot {
             searcher: self.index.reader.searcher(),
             catalog,
+            fields: self.index.fields.clone(),
         }));
         Ok(())
     }
@@ -891,7 +1105,7 @@ impl Drop for Transaction<'_> {
     }
 }
 
-fn need_location(n: &Need, company: Option<&CompanyEntry>) -> (f64, f64) {
+fn need_location(n: &Need, company: Option<&CompanyMeta>) -> (f64, f64) {
     match (&n.location, company) {
         (Some(p), _) => (p.lat, p.lon),
         (None, Some(c)) => c.lat_lon(),

@@ -10,6 +10,7 @@ pub mod date;
 pub mod deadline;
 mod error;
 pub mod highlight;
+pub mod idvec;
 pub mod index;
 pub mod ingest;
 pub mod limits;
@@ -17,9 +18,10 @@ pub mod needbits;
 pub mod prefix;
 pub mod schema;
 pub mod search;
+pub mod stored;
 pub mod validate;
 
-pub use catalog::{Catalog, CompanyEntry, NeedEntry, NeedOccupation};
+pub use catalog::{Catalog, CompanyMeta, NeedMeta, NeedOccupation};
 pub use deadline::{Deadline, Expired};
 pub use error::IndexError;
 pub use index::{

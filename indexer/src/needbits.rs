@@ -28,6 +28,17 @@ pub fn pack(n: &Need) -> u64 {
     physical | danish << 2 | min_hours << 4 | shifts << 10 | open << 14 | licence << 16
 }
 
+/// A hard condition a packed need fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    NotOpen,
+    Licence,
+    Physical,
+    Shifts,
+    Hours,
+    Danish,
+}
+
 /// What a citizen can take, in the same terms, tested against packed needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CitizenMask {
@@ -57,6 +68,26 @@ impl CitizenMask {
                 .filter_map(|l| level(&LICENCES, l))
                 .fold(0, |m, i| m | (1 << i)),
             only_open,
+        }
+    }
+
+    /// The first condition `bits` fails, in the order the matcher reports them, or None when it allows them.
+    pub fn first_failure(&self, bits: u64) -> Option<Failure> {
+        let licence = (bits >> 16) & 0x1f;
+        if self.only_open && (bits >> 14) & 1 == 0 {
+            Some(Failure::NotOpen)
+        } else if licence != 0 && !(licence <= 16 && self.licences & (1 << (licence - 1)) != 0) {
+            Some(Failure::Licence)
+        } else if bits & 0b11 > self.physical {
+            Some(Failure::Physical)
+        } else if (bits >> 10) & 0xf & self.shifts == 0 {
+            Some(Failure::Shifts)
+        } else if (bits >> 4) & 0x3f > self.max_min_hours {
+            Some(Failure::Hours)
+        } else if (bits >> 2) & 0b11 > self.danish {
+            Some(Failure::Danish)
+        } else {
+            None
         }
     }
 
@@ -119,9 +150,22 @@ mod tests {
                 ..citizen.clone()
             },
         ];
-        for c in fails {
-            assert!(!CitizenMask::new(&c, 5, true).allows(bits), "{c:?}");
+        let expected = [
+            Failure::Physical,
+            Failure::Danish,
+            Failure::Hours,
+            Failure::Shifts,
+            Failure::Licence,
+        ];
+        for (c, why) in fails.iter().zip(expected) {
+            let mask = CitizenMask::new(c, 5, true);
+            assert!(!mask.allows(bits), "{c:?}");
+            assert_eq!(mask.first_failure(bits), Some(why), "{c:?}");
         }
+        assert_eq!(
+            CitizenMask::new(&citizen, 5, true).first_failure(bits),
+            None
+        );
         let closed = pack(&Need {
             status: "closed".into(),
             ..need

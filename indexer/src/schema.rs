@@ -1,6 +1,9 @@
 //! One Tantivy index holds two kinds of documents, companies and needs, told apart by `kind`. Each document
-//! stores its full interchange record (`record`), from which the catalog is rebuilt when the index is opened,
-//! and a numeric `id` fast field that search and matching use to reach the catalog without the doc store.
+//! stores its record once (`record`, in the stored layout of `stored.rs`), from which the catalog is rebuilt
+//! when the index is opened, and a numeric `id` fast field that search and matching use to reach the catalog
+//! without the doc store. Text is indexed with frequencies, not positions (no phrase queries are asked), and
+//! is not stored a second time: highlights read the record, and a company's open needs' titles and
+//! descriptions are stored on the company's document for its hit.
 
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -39,18 +42,20 @@ pub struct Fields {
     /// A need's hard-condition values packed by `needbits::pack`.
     pub cond: Field,
     pub employees: Field,
+    /// On a company: the titles and descriptions of its open needs, stored for highlighting only.
+    pub need_titles: Field,
+    pub need_descriptions: Field,
 }
 
 impl Fields {
     pub fn schema() -> (Schema, Fields) {
         let mut b = Schema::builder();
-        let text = |stored: bool| {
-            let opts = TextOptions::default().set_indexing_options(
+        let text = || {
+            TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
                     .set_tokenizer(DANISH)
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-            );
-            if stored { opts.set_stored() } else { opts }
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            )
         };
         let fields = Fields {
             id: b.add_u64_field("id", FAST | INDEXED | STORED),
@@ -58,12 +63,12 @@ impl Fields {
             kind: b.add_text_field("kind", STRING | STORED),
             cvr: b.add_text_field("cvr", STRING),
             record: b.add_bytes_field("record", STORED),
-            name: b.add_text_field("name", text(true)),
-            industry: b.add_text_field("industry", text(true)),
-            description: b.add_text_field("description", text(true)),
-            needs_text: b.add_text_field("needs_text", text(true)),
-            title: b.add_text_field("title", text(true)),
-            competences: b.add_text_field("competences", text(false)),
+            name: b.add_text_field("name", text()),
+            industry: b.add_text_field("industry", text()),
+            description: b.add_text_field("description", text()),
+            needs_text: b.add_text_field("needs_text", text()),
+            title: b.add_text_field("title", text()),
+            competences: b.add_text_field("competences", text()),
             municipality: b.add_text_field("municipality", STRING),
             db07: b.add_text_field("db07", STRING),
             isco: b.add_text_field("isco", STRING),
@@ -73,6 +78,8 @@ impl Fields {
             cell: b.add_text_field("cell", STRING),
             cond: b.add_u64_field("cond", FAST),
             employees: b.add_u64_field("employees", FAST | INDEXED),
+            need_titles: b.add_text_field("need_titles", STORED),
+            need_descriptions: b.add_text_field("need_descriptions", STORED),
         };
         (b.build(), fields)
     }

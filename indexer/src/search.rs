@@ -3,7 +3,7 @@
 //! distance, relation filters, facets, sorting and pages are then worked out over the catalog, so counts and
 //! facets always describe exactly the filtered set.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::ops::Bound;
 
@@ -15,10 +15,10 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, Score, Searcher, Term};
 
-use crate::catalog::{Catalog, CompanyEntry};
+use crate::catalog::{CompanyMeta, Relation};
 use crate::collect::AllIds;
 use crate::highlight::{QueryTerms, snippet};
-use crate::index::JobIndex;
+use crate::index::{JobIndex, Snapshot};
 use crate::schema::{Fields, KIND_COMPANY};
 use crate::{Deadline, IndexError, date, geo};
 
@@ -90,7 +90,15 @@ pub struct SearchResult {
     pub next_offset: Option<usize>,
     /// (facet name, counts by value)
     pub facets: Vec<(String, Vec<FacetCount>)>,
+    /// The total and the facet counts are estimated from a sample (more than [`EXACT_UP_TO`] matches).
+    pub estimated: bool,
 }
+
+/// Matching companies whose filters and facets are worked out one by one. A broad query at national scale
+/// matches hundreds of thousands: above this, a relevance-ordered search estimates its total and facet counts
+/// from an even sample of this many and says so, and reads only the best-scored matches for its page, so its
+/// cost stays bounded. Other orders need every match and stay exact.
+pub const EXACT_UP_TO: usize = 20_000;
 
 /// Size bands by ordinary employees (the EU SME bands).
 pub const SIZE_BANDS: [(&str, i32, i32); 4] = [
@@ -99,14 +107,6 @@ pub const SIZE_BANDS: [(&str, i32, i32); 4] = [
     ("50-249", 50, 249),
     ("250+", 250, i32::MAX),
 ];
-
-fn size_band(employees: i32) -> &'static str {
-    SIZE_BANDS
-        .iter()
-        .find(|(_, lo, hi)| (*lo..=*hi).contains(&employees))
-        .map(|b| b.0)
-        .unwrap_or("0-9")
-}
 
 /// Highlighted fragments per hit, and the open needs of a company looked at for them.
 const MAX_HIGHLIGHTS: usize = 6;
@@ -121,6 +121,16 @@ pub fn search_companies(
     q: &CompanyQuery,
     deadline: &Deadline,
 ) -> Result<SearchResult, IndexError> {
+    search_companies_bounded(index, q, deadline, EXACT_UP_TO)
+}
+
+/// [`search_companies`] with another bound than [`EXACT_UP_TO`] on the matches counted exactly (tests).
+pub fn search_companies_bounded(
+    index: &JobIndex,
+    q: &CompanyQuery,
+    deadline: &Deadline,
+    exact_up_to: usize,
+) -> Result<SearchResult, IndexError> {
     let fields = index.fields();
     let terms = QueryTerms::parse(&q.text);
     // One snapshot for the whole search: the hits, the records and the counts all come from one commit.
@@ -134,57 +144,49 @@ pub fn search_companies(
     }
     deadline.check()?;
     let catalog = &snapshot.catalog;
-    let today = date::format_days(date::today_days());
-    let mut rows: Vec<(&CompanyEntry, f32, Option<f64>, u32)> = Vec::new();
-    for (i, (score, id)) in scored.into_iter().enumerate() {
-        if i % 1024 == 1023 {
-            deadline.check()?;
-        }
-        let Some(entry) = catalog.company_by_id(id) else {
-            continue;
-        };
-        let distance = q.near.map(|(lat, lon, _)| {
-            let (clat, clon) = entry.lat_lon();
-            geo::haversine_km(lat, lon, clat, clon)
-        });
-        if let (Some(d), Some((_, _, radius))) = (distance, q.near)
-            && d > radius
-        {
-            continue;
-        }
-        // Counting open needs walks the company's needs: only done here when a filter asks for it.
-        let open = if q.has_open_needs.is_some() {
-            catalog.open_needs(entry, &today).count() as u32
-        } else {
-            u32::MAX
-        };
-        if !passes_catalog_filters(entry, open, q) {
-            continue;
-        }
-        rows.push((entry, score, distance, open));
-    }
-    let facets = facets(&rows);
-    sort_rows(&mut rows, q);
+    let today = crate::catalog::today();
+    let filter = RelationFilter::new(q);
+    let check = RowCheck {
+        catalog,
+        today,
+        filter: &filter,
+        q,
+    };
+    let upto = q.offset.saturating_add(q.page_size);
+    let estimated = q.sort == Sort::Relevance && scored.len() > exact_up_to.max(1);
+    let (mut rows, total, facets) = if estimated {
+        // Counts and facets from an even sample of the matches; the page from the best-scored matches only.
+        let stride = scored.len().div_ceil(exact_up_to.max(1));
+        let sample = check.rows(scored.iter().step_by(stride), deadline)?;
+        let scale = scored.len() as f64 / scored.len().div_ceil(stride) as f64;
+        let total = (sample.len() as f64 * scale).round() as usize;
+        let facets = facets(&sample, scale);
+        (
+            check.best_by_score(&mut scored, upto, deadline)?,
+            total,
+            facets,
+        )
+    } else {
+        let rows = check.rows(scored.iter(), deadline)?;
+        let total = rows.len();
+        let facets = facets(&rows, 1.0);
+        (rows, total, facets)
+    };
+    sort_rows(&mut rows, &filter, upto, estimated);
     deadline.check()?;
-    let total = rows.len() as u64;
     let page: Vec<_> = rows.iter().skip(q.offset).take(q.page_size).collect();
-    let next_offset = (q.offset + page.len() < rows.len()).then_some(q.offset + page.len());
-    let hits = page
-        .into_iter()
-        .map(|(entry, score, distance, open)| {
-            let open = if *open == u32::MAX {
-                catalog.open_needs(entry, &today).count() as u32
-            } else {
-                *open
-            };
-            hit(catalog, entry, *score, *distance, open, &terms, &today, q)
-        })
-        .collect();
+    let next_offset = (q.offset + page.len() < total).then_some(q.offset + page.len());
+    let mut hits = Vec::with_capacity(page.len());
+    for row in page {
+        let open = catalog.open_needs(row.company, today).count() as u32;
+        hits.push(hit(&snapshot, row, open, &terms, q)?);
+    }
     Ok(SearchResult {
         hits,
-        total,
+        total: total as u64,
         next_offset,
         facets,
+        estimated,
     })
 }
 
@@ -390,125 +392,233 @@ pub fn bbox_clauses(f: &Fields, lat: f64, lon: f64, radius_km: f64) -> Vec<Box<d
     ]
 }
 
-fn relation<'a>(
-    c: &'a Company,
-    jobcenter: Option<&str>,
-) -> Vec<&'a jobmatch_proto::v1::JobcenterRelation> {
-    c.jobcenter_relations
-        .iter()
-        .filter(|r| jobcenter.is_some_and(|j| r.municipality_code == j))
-        .collect()
+/// The relation filters and the last-contact order, read from the asking jobcenter's relation only.
+struct RelationFilter {
+    jobcenter: Option<u16>,
+    open_to_ordinary_hours: Option<bool>,
+    partnership: Option<bool>,
+    /// Days since the epoch.
+    not_contacted_since: Option<i32>,
+    sort: Sort,
 }
 
-/// The latest contact date of the relevant relations, or "" when never contacted.
-fn last_contact(c: &Company, jobcenter: Option<&str>) -> String {
-    relation(c, jobcenter)
-        .iter()
-        .map(|r| r.last_contact.clone())
-        .max()
-        .unwrap_or_default()
-}
+impl RelationFilter {
+    fn new(q: &CompanyQuery) -> Self {
+        RelationFilter {
+            jobcenter: q.jobcenter.as_deref().and_then(|j| j.parse().ok()),
+            open_to_ordinary_hours: q.open_to_ordinary_hours,
+            partnership: q.partnership,
+            // An unreadable date is refused before a query is built; should one get here, it filters nothing.
+            not_contacted_since: q
+                .not_contacted_since
+                .as_deref()
+                .and_then(date::parse_days)
+                .map(|d| d as i32),
+            sort: q.sort,
+        }
+    }
 
-fn passes_catalog_filters(entry: &CompanyEntry, open_needs: u32, q: &CompanyQuery) -> bool {
-    let c = &entry.record;
-    let jc = q.jobcenter.as_deref();
-    if q.has_open_needs
-        .is_some_and(|want| want != (open_needs > 0))
-    {
-        return false;
+    /// Without a jobcenter no relation is read: relations are each jobcenter's own data.
+    fn relation<'c>(&self, c: &'c CompanyMeta) -> Option<&'c Relation> {
+        self.jobcenter.and_then(|m| c.relation(m))
     }
-    if let Some(want) = q.open_to_ordinary_hours
-        && want != relation(c, jc).iter().any(|r| r.open_to_ordinary_hours)
-    {
-        return false;
-    }
-    if let Some(want) = q.partnership
-        && want != relation(c, jc).iter().any(|r| r.partnership)
-    {
-        return false;
-    }
-    if let Some(since) = &q.not_contacted_since {
-        let last = last_contact(c, jc);
-        if !last.is_empty() && last.as_str() >= since.as_str() {
+
+    fn passes(&self, c: &CompanyMeta) -> bool {
+        let r = self.relation(c);
+        if let Some(want) = self.open_to_ordinary_hours
+            && want != r.is_some_and(|r| r.open_to_ordinary_hours)
+        {
             return false;
         }
+        if let Some(want) = self.partnership
+            && want != r.is_some_and(|r| r.partnership)
+        {
+            return false;
+        }
+        if let Some(since) = self.not_contacted_since
+            && self.last_contact(c).is_some_and(|last| last >= since)
+        {
+            return false;
+        }
+        true
     }
-    true
+
+    fn last_contact(&self, c: &CompanyMeta) -> Option<i32> {
+        self.relation(c).and_then(|r| r.last_contact)
+    }
 }
 
-type Row<'a> = (&'a CompanyEntry, f32, Option<f64>, u32);
+struct Row<'a> {
+    company: &'a CompanyMeta,
+    score: f32,
+    distance: Option<f64>,
+}
 
-fn sort_rows(rows: &mut [Row<'_>], q: &CompanyQuery) {
-    let jc = q.jobcenter.as_deref();
-    match q.sort {
-        Sort::Relevance => rows.sort_by(|a, b| {
-            b.1.total_cmp(&a.1)
-                .then_with(|| a.0.record.cvr.cmp(&b.0.record.cvr))
-        }),
-        Sort::Distance => rows.sort_by(|a, b| {
-            a.2.unwrap_or(f64::MAX)
-                .total_cmp(&b.2.unwrap_or(f64::MAX))
-                .then_with(|| a.0.record.cvr.cmp(&b.0.record.cvr))
-        }),
-        Sort::LastContact => {
-            rows.sort_by_cached_key(|r| (last_contact(&r.0.record, jc), r.0.record.cvr.clone()))
+/// The filters the index cannot answer, applied to matches one by one.
+struct RowCheck<'a> {
+    catalog: &'a crate::catalog::Catalog,
+    today: i32,
+    filter: &'a RelationFilter,
+    q: &'a CompanyQuery,
+}
+
+impl<'a> RowCheck<'a> {
+    fn row(&self, score: f32, id: u64) -> Option<Row<'a>> {
+        let company = self.catalog.company_by_id(id)?;
+        let distance = self
+            .q
+            .near
+            .map(|(lat, lon, _)| geo::haversine_km(lat, lon, company.lat, company.lon));
+        if let (Some(d), Some((_, _, radius))) = (distance, self.q.near)
+            && d > radius
+        {
+            return None;
+        }
+        if !self.filter.passes(company) {
+            return None;
+        }
+        // Finding open needs walks the company's needs: only done when a filter asks for it.
+        if let Some(want) = self.q.has_open_needs
+            && want
+                != self
+                    .catalog
+                    .open_needs(company, self.today)
+                    .next()
+                    .is_some()
+        {
+            return None;
+        }
+        Some(Row {
+            company,
+            score,
+            distance,
+        })
+    }
+
+    fn rows<'s>(
+        &self,
+        matches: impl Iterator<Item = &'s (Score, u64)>,
+        deadline: &Deadline,
+    ) -> Result<Vec<Row<'a>>, IndexError> {
+        let mut rows = Vec::new();
+        for (i, (score, id)) in matches.enumerate() {
+            if i % 1024 == 1023 {
+                deadline.check()?;
+            }
+            rows.extend(self.row(*score, *id));
+        }
+        Ok(rows)
+    }
+
+    /// The passing matches among the best-scored ones, at least `upto` of them when there are: the best
+    /// `m` by (score, id) are checked, and `m` grows until enough pass. Any passing match outside them ranks
+    /// below all of them, so the first `upto` passing ones are exact.
+    fn best_by_score(
+        &self,
+        scored: &mut [(Score, u64)],
+        upto: usize,
+        deadline: &Deadline,
+    ) -> Result<Vec<Row<'a>>, IndexError> {
+        let by_score = |a: &(Score, u64), b: &(Score, u64)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        let mut m = upto.saturating_mul(2).max(64);
+        loop {
+            let m_now = m.min(scored.len());
+            if m_now > 0 && m_now < scored.len() {
+                scored.select_nth_unstable_by(m_now - 1, by_score);
+            }
+            let rows = self.rows(scored[..m_now].iter(), deadline)?;
+            if rows.len() >= upto || m_now == scored.len() {
+                return Ok(rows);
+            }
+            m = m.saturating_mul(4);
         }
     }
 }
 
-fn facets(rows: &[Row<'_>]) -> Vec<(String, Vec<FacetCount>)> {
-    let mut sections: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut municipalities: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut sizes: BTreeMap<&'static str, u64> = BTreeMap::new();
-    for (entry, ..) in rows {
-        let c = &entry.record;
-        *sections.entry(entry.section).or_default() += 1;
-        let m = c
-            .address
-            .as_ref()
-            .map(|a| a.municipality_code.as_str())
-            .unwrap_or_default();
-        *municipalities.entry(m).or_default() += 1;
-        *sizes.entry(size_band(c.employees)).or_default() += 1;
+/// Orders the rows the page needs (the first `upto`); the rest stay unordered, as no page shows them.
+/// Ties go by CVR number; in an estimated search by catalog id, the order its page was chosen in.
+fn sort_rows(rows: &mut Vec<Row<'_>>, filter: &RelationFilter, upto: usize, ties_by_id: bool) {
+    let cmp = |a: &Row<'_>, b: &Row<'_>| -> std::cmp::Ordering {
+        let by_cvr = || {
+            if ties_by_id {
+                a.company.id.cmp(&b.company.id)
+            } else {
+                a.company.cvr.cmp(&b.company.cvr)
+            }
+        };
+        match filter.sort {
+            Sort::Relevance => b.score.total_cmp(&a.score).then_with(by_cvr),
+            Sort::Distance => a
+                .distance
+                .unwrap_or(f64::MAX)
+                .total_cmp(&b.distance.unwrap_or(f64::MAX))
+                .then_with(by_cvr),
+            // Never contacted first (None sorts before any date), then the longest since.
+            Sort::LastContact => filter
+                .last_contact(a.company)
+                .cmp(&filter.last_contact(b.company))
+                .then_with(by_cvr),
+        }
+    };
+    if upto < rows.len() {
+        rows.select_nth_unstable_by(upto, cmp);
+        rows.truncate(upto);
     }
+    rows.sort_unstable_by(cmp);
+}
+
+/// Facet counts of the rows, times `scale` (the rows are a sample of one in `scale`).
+fn facets(rows: &[Row<'_>], scale: f64) -> Vec<(String, Vec<FacetCount>)> {
+    let mut sections: HashMap<&str, u64> = HashMap::new();
+    let mut municipalities: HashMap<u16, u64> = HashMap::new();
+    let mut sizes = [0u64; SIZE_BANDS.len()];
+    for row in rows {
+        let c = row.company;
+        *sections.entry(c.section).or_default() += 1;
+        *municipalities.entry(c.municipality).or_default() += 1;
+        if let Some(band) = SIZE_BANDS
+            .iter()
+            .position(|(_, lo, hi)| (*lo..=*hi).contains(&c.employees))
+        {
+            sizes[band] += 1;
+        }
+    }
+    let scaled = |count: u64| (count as f64 * scale).round() as u64;
     let by_count = |mut v: Vec<FacetCount>| {
         v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
         v
     };
     let sections = sections
         .into_iter()
-        .map(|(value, count)| {
-            let label = jobmatch_refdata::industry(value)
+        .map(|(value, count)| FacetCount {
+            value: value.to_string(),
+            label: jobmatch_refdata::industry(value)
                 .map(|i| i.title.clone())
-                .unwrap_or_default();
-            FacetCount {
-                value: value.to_string(),
-                label,
-                count,
-            }
+                .unwrap_or_default(),
+            count: scaled(count),
         })
         .collect();
     let municipalities = municipalities
         .into_iter()
-        .map(|(value, count)| {
-            let label = jobmatch_refdata::municipality(value)
-                .map(|m| m.name.clone())
-                .unwrap_or_default();
+        .map(|(code, count)| {
+            let value = format!("{code:04}");
             FacetCount {
-                value: value.to_string(),
-                label,
-                count,
+                label: jobmatch_refdata::municipality(&value)
+                    .map(|m| m.name.clone())
+                    .unwrap_or_default(),
+                value,
+                count: scaled(count),
             }
         })
         .collect();
     let sizes = SIZE_BANDS
         .iter()
-        .filter_map(|(band, ..)| {
-            sizes.get(band).map(|&count| FacetCount {
-                value: band.to_string(),
-                label: format!("{band} ansatte"),
-                count,
-            })
+        .zip(sizes)
+        .filter(|(_, count)| *count > 0)
+        .map(|((band, ..), count)| FacetCount {
+            value: band.to_string(),
+            label: format!("{band} ansatte"),
+            count: scaled(count),
         })
         .collect();
     vec![
@@ -518,18 +628,20 @@ fn facets(rows: &[Row<'_>]) -> Vec<(String, Vec<FacetCount>)> {
     ]
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A hit as shown: the record from the document store, with highlights from its text and its open needs'.
 fn hit(
-    catalog: &Catalog,
-    entry: &CompanyEntry,
-    score: f32,
-    distance_km: Option<f64>,
+    snapshot: &Snapshot,
+    row: &Row<'_>,
     open_needs: u32,
     terms: &QueryTerms,
-    today: &str,
     q: &CompanyQuery,
-) -> CompanyHit {
-    let c = &entry.record;
+) -> Result<CompanyHit, IndexError> {
+    let Some(mut company) = snapshot.company_record(&row.company.cvr)? else {
+        return Err(IndexError::CorruptRecord(format!(
+            "company {} is in the catalog but not in the document store",
+            row.company.id
+        )));
+    };
     let mut highlights = Vec::new();
     let mut add = |field: &str, text: &str| {
         if highlights.len() < MAX_HIGHLIGHTS
@@ -538,32 +650,37 @@ fn hit(
             highlights.push((field.to_string(), s));
         }
     };
-    add("name", &c.name);
+    add("name", &company.name);
     add(
         "industry_text",
-        c.industry_text.as_deref().unwrap_or_default(),
+        company.industry_text.as_deref().unwrap_or_default(),
     );
-    add("description", c.description.as_deref().unwrap_or_default());
-    for n in catalog.open_needs(entry, today).take(MAX_HIGHLIGHTED_NEEDS) {
-        let r = &n.record;
-        add("needs.title", &r.title);
-        add("needs.description", &r.description);
+    add(
+        "description",
+        company.description.as_deref().unwrap_or_default(),
+    );
+    if !terms.is_empty() {
+        let (titles, descriptions) = snapshot.company_need_texts(&company.cvr)?;
+        for (title, description) in titles
+            .iter()
+            .zip(descriptions.iter())
+            .take(MAX_HIGHLIGHTED_NEEDS)
+        {
+            add("needs.title", title);
+            add("needs.description", description);
+        }
     }
-    let mut company = c.clone();
     // A consultant sees the relation of their own jobcenter, not other jobcenters' notes; a caller without a
     // jobcenter sees none.
     company
         .jobcenter_relations
         .retain(|r| Some(&r.municipality_code) == q.jobcenter.as_ref());
-    let industry_section = jobmatch_refdata::db07_section(&c.industry_code)
-        .map(|s| s.section.clone())
-        .unwrap_or_default();
-    CompanyHit {
+    Ok(CompanyHit {
         company,
-        score,
-        distance_km,
+        score: row.score,
+        distance_km: row.distance,
         open_needs,
-        industry_section,
+        industry_section: row.company.section.to_string(),
         highlights,
-    }
+    })
 }

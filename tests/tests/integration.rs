@@ -10,5 +10,6 @@ mod integration {
     pub mod quality;
     pub mod replicas;
     pub mod search;
+    pub mod search_estimate;
     pub mod taxonomy;
 }

@@ -1,8 +1,8 @@
 //! Hard conditions. A candidate that breaks one is never returned; the matcher counts how many needs each
 //! condition excluded so the explanation can say why the list is short.
 
-use jobmatch_indexer::validate::{DANISH_LEVELS, PHYSICAL_LEVELS, level};
-use jobmatch_proto::v1::{CitizenProfile, Need};
+use jobmatch_indexer::NeedMeta;
+use jobmatch_indexer::needbits::{CitizenMask, Failure};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Exclusion {
@@ -35,38 +35,27 @@ impl Exclusion {
     }
 }
 
-/// The conditions that depend only on the citizen and the need (distance and company rules are checked by the
-/// matcher, which knows the locations and the company).
-pub fn check_need(
-    c: &CitizenProfile,
-    n: &Need,
-    hours_slack: i32,
-    today: &str,
-) -> Result<(), Exclusion> {
-    if !jobmatch_indexer::catalog::is_open(n, today) {
+impl From<Failure> for Exclusion {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::NotOpen => Exclusion::NotOpen,
+            Failure::Licence => Exclusion::Licence,
+            Failure::Physical => Exclusion::Physical,
+            Failure::Shifts => Exclusion::Shifts,
+            Failure::Hours => Exclusion::Hours,
+            Failure::Danish => Exclusion::Danish,
+        }
+    }
+}
+
+/// The conditions that depend only on the citizen and the need, read from the need's packed conditions
+/// (distance and company rules are checked by the matcher, which knows the locations and the company).
+pub fn check_need(mask: &CitizenMask, n: &NeedMeta, today: i32) -> Result<(), Exclusion> {
+    if !n.is_open(today) {
         return Err(Exclusion::NotOpen);
     }
-    if let Some(l) = n.driving_licence.as_deref().filter(|l| !l.is_empty())
-        && !c.driving_licences.iter().any(|h| h == l)
-    {
-        return Err(Exclusion::Licence);
+    match mask.first_failure(n.cond) {
+        Some(f) => Err(f.into()),
+        None => Ok(()),
     }
-    let demand = level(&PHYSICAL_LEVELS, &n.physical_demand).unwrap_or(usize::MAX);
-    let capacity = level(&PHYSICAL_LEVELS, &c.physical_capacity).unwrap_or(0);
-    if demand > capacity {
-        return Err(Exclusion::Physical);
-    }
-    if !n.shifts.iter().any(|s| c.shifts_possible.contains(s)) {
-        return Err(Exclusion::Shifts);
-    }
-    let min_hours = n.hours_per_week.as_ref().map(|h| h.min).unwrap_or(0);
-    if min_hours > c.available_hours_per_week + hours_slack {
-        return Err(Exclusion::Hours);
-    }
-    let need_danish = level(&DANISH_LEVELS, &n.danish_level).unwrap_or(usize::MAX);
-    let has_danish = level(&DANISH_LEVELS, &c.danish_level).unwrap_or(0);
-    if need_danish > has_danish {
-        return Err(Exclusion::Danish);
-    }
-    Ok(())
 }

@@ -1,14 +1,16 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 
+use jobmatch_indexer::catalog::{NO_ESCO, flags};
 use jobmatch_indexer::collect::NeedIds;
 use jobmatch_indexer::needbits::CitizenMask;
 use jobmatch_indexer::search::{MAX_FUZZY_WORDS, needs_matching, word_variants};
 use jobmatch_indexer::{
-    Catalog, CompanyEntry, Deadline, JobIndex, NeedEntry, NeedOccupation, Snapshot, Violations,
-    date, geo, validate,
+    CompanyMeta, Deadline, JobIndex, NeedMeta, NeedOccupation, Snapshot, Violations, date, geo,
+    validate,
 };
 use jobmatch_proto::v1::{
     Candidate, CitizenProfile, Exclusion as ExclusionMsg, HoursPotential, MatchCitizenResponse,
@@ -24,7 +26,7 @@ use crate::conditions::{Exclusion, check_need};
 use crate::explain::explanation;
 use crate::potential::{CompanyRecord, PotentialInput, RECORD_WEIGHT, estimate, expected_hours};
 use crate::profile::{CitizenView, Reading, ReadingRef, interpret};
-use crate::rules::{FULL_COMPANY_PENALTY, ReasonablenessAction};
+use crate::rules::{FULL_COMPANY_PENALTY, ReasonablenessAction, ReasonablenessRule};
 use crate::{MatchError, MatchRules};
 
 /// How a need fits the citizen, strongest first. The order follows how a jobformidler judges a match: the
@@ -98,15 +100,15 @@ impl Fit<'_> {
 }
 
 fn level_between(r: &Reading, n: &NeedOccupation) -> FitLevel {
-    if !r.esco_uri.is_empty() && r.esco_uri == n.esco_uri {
+    if r.esco != NO_ESCO && r.esco == n.esco {
         FitLevel::ExactGoal
-    } else if r.isco == n.isco && !(r.precise && n.precise) {
+    } else if r.group == n.isco && !(r.precise && n.precise) {
         // One side only names the group: the same occupation is the likely reading, as entry-level unit groups
         // are dominated by one occupation.
         FitLevel::LikelyGoal
-    } else if r.isco == n.isco {
+    } else if r.group == n.isco {
         FitLevel::UnitGroup
-    } else if r.isco.get(..3).is_some_and(|m| n.isco.starts_with(m)) {
+    } else if r.group / 10 == n.isco / 10 {
         FitLevel::MinorGroup
     } else {
         FitLevel::None
@@ -117,12 +119,7 @@ pub(crate) fn fit<'a>(view: &'a CitizenView, occupations: &'a [NeedOccupation]) 
     let mut best = Fit::none();
     for n in occupations {
         let unit = view.by_unit.get(&n.isco).into_iter().flatten();
-        let minor = n
-            .isco
-            .get(..3)
-            .and_then(|m| view.by_minor.get(m))
-            .into_iter()
-            .flatten();
+        let minor = view.by_minor.get(&(n.isco / 10)).into_iter().flatten();
         for &rr in unit.chain(minor) {
             let Some((source, r)) = view.get(rr) else {
                 continue;
@@ -167,7 +164,8 @@ pub struct Matcher {
 }
 
 pub(crate) struct Scored<'a> {
-    pub entry: &'a NeedEntry,
+    pub entry: &'a NeedMeta,
+    pub company: &'a CompanyMeta,
     pub fit: Fit<'a>,
     pub score: f64,
     pub distance_km: f64,
@@ -178,10 +176,11 @@ pub(crate) struct Scored<'a> {
 
 /// A need that passed every hard condition, before its full score.
 struct Passing<'a> {
-    entry: &'a NeedEntry,
+    entry: &'a NeedMeta,
+    /// Looked up here only when a filter or an excluding reasonableness rule needed it; else when scored.
+    company: Option<&'a CompanyMeta>,
     fit: Fit<'a>,
     distance_km: f64,
-    company_full: bool,
 }
 
 /// A validated request, read once: the citizen, what the taxonomy reads in the profile, and the options.
@@ -191,9 +190,33 @@ struct MatchInput<'a> {
     k: usize,
     radius: f64,
     home: (f64, f64),
-    today: String,
+    /// Days since the epoch.
+    today: i32,
+    /// The citizen's hard conditions, in the packed form needs carry.
+    mask: CitizenMask,
+    /// The request's filters, read once: municipality codes and DB07 prefixes as (value, divisor).
+    municipalities: Option<Vec<u16>>,
+    industries: Option<Vec<(u32, u32)>>,
+    /// The calling jobcenter as a municipality number, to find its relation on a company.
+    jobcenter: Option<u16>,
+    /// The reasonableness rule in force today.
+    cap_rule: Option<ReasonablenessRule>,
+    /// Whether the hard-condition check needs the company (a filter on it, or a rule that excludes).
+    company_in_check: bool,
     options: &'a MatchOptions,
     scope: &'a Scope<'a>,
+}
+
+impl MatchInput<'_> {
+    fn passes_filters(&self, c: &CompanyMeta) -> bool {
+        self.municipalities
+            .as_ref()
+            .is_none_or(|ms| ms.contains(&c.municipality))
+            && self
+                .industries
+                .as_ref()
+                .is_none_or(|ps| ps.iter().any(|(v, div)| c.industry / div == *v))
+    }
 }
 
 /// The highest fit a lower-tier candidate (minor group, competence hint) can reach.
@@ -267,14 +290,21 @@ impl Matcher {
         options: &MatchOptions,
         scope: &Scope<'_>,
     ) -> Result<MatchCitizenResponse, MatchError> {
+        let mut times = StageTimes::default();
+        let t = Instant::now();
         let input = self.read_input(citizen, options, scope)?;
+        times.read = t.elapsed();
         // One snapshot for the whole match: retrieval and the records read come from the same commit.
         let snapshot = self.index.snapshot();
         let records = self.records.load_full();
         let mut excluded = BTreeMap::new();
-        let passing = self.passing_needs(&input, &snapshot, &mut excluded)?;
+        let passing = self.passing_needs(&input, &snapshot, &mut excluded, &mut times)?;
         scope.deadline.check()?;
+        let t = Instant::now();
+        times.passing = passing.len();
         let scored = self.rank(&input, &snapshot.catalog, passing, &records);
+        times.rank = t.elapsed();
+        let t = Instant::now();
         let excluded: Vec<ExclusionMsg> = excluded
             .iter()
             .map(|(e, n)| ExclusionMsg {
@@ -287,14 +317,17 @@ impl Matcher {
             .enumerate()
             .map(|(i, s)| {
                 let explain = options.explain.then_some(&excluded[..]);
-                self.candidate(&input, &snapshot.catalog, s, i, explain, &records)
+                self.candidate(&input, &snapshot, s, i, explain, &records)
             })
-            .collect();
-        Ok(MatchCitizenResponse {
+            .collect::<Result<_, _>>()?;
+        let response = MatchCitizenResponse {
             candidates,
             excluded,
             goal_occupations: self.goal_occupations(&input.view),
-        })
+        };
+        times.answer = t.elapsed();
+        LAST_TIMES.set(times);
+        Ok(response)
     }
 
     /// Step 1: the request validated and the profile read.
@@ -330,13 +363,45 @@ impl Matcher {
             .map(|h| (h.lat.unwrap_or(0.0), h.lon.unwrap_or(0.0)))
             .unwrap_or_default();
         let view = interpret(&self.cache, &citizen, scope.deadline)?;
+        let today = date::today_days();
+        let municipalities = (!options.municipality_codes.is_empty()).then(|| {
+            options
+                .municipality_codes
+                .iter()
+                .filter_map(|m| m.parse().ok())
+                .collect()
+        });
+        // DB07 codes have six digits: a prefix of n digits is the code divided by 10^(6-n).
+        let industries = (!options.industry_code_prefixes.is_empty()).then(|| {
+            options
+                .industry_code_prefixes
+                .iter()
+                .filter_map(|p| {
+                    let value = p.parse::<u32>().ok()?;
+                    let div = 10u32.checked_pow(6u32.checked_sub(p.len() as u32)?)?;
+                    Some((value, div))
+                })
+                .collect()
+        });
+        let company_in_check = municipalities.is_some()
+            || industries.is_some()
+            || self.rules.reasonableness_action == ReasonablenessAction::Exclude;
         Ok(MatchInput {
+            mask: CitizenMask::new(&citizen, self.rules.hours_slack, true),
             citizen,
             view,
             k,
             radius,
             home,
-            today: date::format_days(date::today_days()),
+            today: today as i32,
+            municipalities,
+            industries,
+            jobcenter: scope.jobcenter.and_then(|j| j.parse().ok()),
+            cap_rule: self
+                .rules
+                .reasonableness_on(&date::format_days(today))
+                .cloned(),
+            company_in_check,
             options,
             scope,
         })
@@ -349,23 +414,28 @@ impl Matcher {
         input: &'s MatchInput<'s>,
         snapshot: &'s Snapshot,
         excluded: &mut BTreeMap<Exclusion, u64>,
+        times: &mut StageTimes,
     ) -> Result<Vec<Passing<'s>>, MatchError> {
         let deadline = input.scope.deadline;
         let (upper, lower) = input.view.retrieval_groups();
         // Without `explain` the hard conditions also run inside the query, so only possible needs are fetched
         // (and needs that are not open are left out in the index); with it every need is fetched, so the
         // exclusion counts are complete. They are checked again below either way.
-        let mask = (!input.options.explain)
-            .then(|| CitizenMask::new(&input.citizen, self.rules.hours_slack, true));
+        let mask = (!input.options.explain).then_some(input.mask);
         let searcher = &snapshot.searcher;
         let catalog = &snapshot.catalog;
+        let t = Instant::now();
         let (first_tier, text_scores) = self.retrieve(searcher, input, &upper, true, mask)?;
+        times.retrieve += t.elapsed();
         deadline.check()?;
         let mut passing: Vec<Passing<'s>> = Vec::new();
         let mut seen: HashSet<u64> = HashSet::new();
         let mut tier = first_tier;
         let mut lower_done = lower.is_empty();
         loop {
+            let t = Instant::now();
+            times.retrieved += tier.len();
+            times.tiers += 1;
             for (i, id) in std::mem::take(&mut tier).into_iter().enumerate() {
                 if i % 512 == 511 {
                     deadline.check()?;
@@ -374,9 +444,6 @@ impl Matcher {
                     continue;
                 }
                 let Some(entry) = catalog.need_by_id(id) else {
-                    continue;
-                };
-                let Some(company) = catalog.company(&entry.record.cvr) else {
                     continue;
                 };
                 let mut fit = fit(&input.view, &entry.occupations);
@@ -392,73 +459,68 @@ impl Matcher {
                         None => continue,
                     }
                 }
+                let company = if input.company_in_check {
+                    match catalog.company_of(entry) {
+                        Some(c) => Some(c),
+                        None => continue,
+                    }
+                } else {
+                    None
+                };
                 match self.check(input, entry, company, fit) {
                     Ok(p) => passing.push(p),
                     Err(why) => *excluded.entry(why).or_default() += 1,
                 }
             }
+            times.check += t.elapsed();
             if lower_done || self.enough(&passing, input.k) {
                 break;
             }
             lower_done = true;
             deadline.check()?;
+            let t = Instant::now();
             tier = self.retrieve(searcher, input, &lower, false, mask)?.0;
+            times.retrieve += t.elapsed();
         }
         Ok(passing)
     }
 
-    /// The hard conditions, the request's filters and the reasonableness rule for one need.
+    /// The hard conditions, the request's filters and the reasonableness rule for one need. The company is
+    /// given when `company_in_check` asks for it.
     fn check<'s>(
         &self,
         input: &MatchInput<'_>,
-        entry: &'s NeedEntry,
-        company: &CompanyEntry,
+        entry: &'s NeedMeta,
+        company: Option<&'s CompanyMeta>,
         fit: Fit<'s>,
     ) -> Result<Passing<'s>, Exclusion> {
-        let need = &entry.record;
-        check_need(&input.citizen, need, self.rules.hours_slack, &input.today)?;
+        check_need(&input.mask, entry, input.today)?;
         let (home, radius) = (input.home, input.radius);
         let distance_km = geo::haversine_km(home.0, home.1, entry.lat, entry.lon);
         if distance_km > radius {
             return Err(Exclusion::TooFar);
         }
-        let c = &company.record;
-        let options = input.options;
-        let municipality = c
-            .address
-            .as_ref()
-            .map(|a| a.municipality_code.as_str())
-            .unwrap_or_default();
-        let offered = need.ordinary_hours.is_some_and(|o| o.offered);
-        if (!options.municipality_codes.is_empty()
-            && !options.municipality_codes.iter().any(|m| m == municipality))
-            || (!options.industry_code_prefixes.is_empty()
-                && !options
-                    .industry_code_prefixes
-                    .iter()
-                    .any(|p| c.industry_code.starts_with(p.as_str())))
-            || (options.ordinary_hours_only && !offered)
-        {
+        if input.options.ordinary_hours_only && !entry.offered() {
             return Err(Exclusion::Filter);
         }
-        let cap = self
-            .rules
-            .reasonableness_on(&input.today)
-            .map(|r| r.cap(u32::try_from(c.employees).unwrap_or(0)))
-            .unwrap_or(u32::MAX);
-        let company_full = i64::from(c.supported_placements) >= i64::from(cap);
-        // Ordinary hours are outside the rule: only a placement that would be internship alone is impossible.
-        if company_full
-            && !offered
-            && self.rules.reasonableness_action == ReasonablenessAction::Exclude
-        {
-            return Err(Exclusion::Reasonableness);
+        if let Some(company) = company {
+            if !input.passes_filters(company) {
+                return Err(Exclusion::Filter);
+            }
+            // Ordinary hours are outside the rule: only a placement that would be internship alone is
+            // impossible.
+            if self.rules.reasonableness_action == ReasonablenessAction::Exclude
+                && !entry.offered()
+                && company_full(input, company)
+            {
+                return Err(Exclusion::Reasonableness);
+            }
         }
         Ok(Passing {
             entry,
+            company,
             fit,
             distance_km,
-            company_full,
         })
     }
 
@@ -468,7 +530,7 @@ impl Matcher {
     fn rank<'s>(
         &self,
         input: &MatchInput<'_>,
-        catalog: &Catalog,
+        catalog: &'s jobmatch_indexer::Catalog,
         passing: Vec<Passing<'s>>,
         records: &HashMap<String, CompanyRecord>,
     ) -> Vec<Scored<'s>> {
@@ -483,12 +545,15 @@ impl Matcher {
         let mut scored: Vec<Scored<'s>> = passing
             .into_iter()
             .filter(|p| f64::from(p.fit.value) * 100.0 >= threshold)
-            .map(|p| self.score(input, catalog, p, records))
+            .filter_map(|p| {
+                let company = p.company.or_else(|| catalog.company_of(p.entry))?;
+                Some(self.score(input, p, company, records))
+            })
             .collect();
         scored.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
-                .then_with(|| a.entry.record.need_id.cmp(&b.entry.record.need_id))
+                .then_with(|| a.entry.need_id.cmp(&b.entry.need_id))
         });
         scored.truncate(k);
         scored
@@ -497,41 +562,49 @@ impl Matcher {
     fn potential_input(
         &self,
         input: &MatchInput<'_>,
-        catalog: &Catalog,
-        need: &Need,
+        need: &NeedMeta,
+        company: &CompanyMeta,
         records: &HashMap<String, CompanyRecord>,
     ) -> PotentialInput {
-        let company_open = catalog
-            .company(&need.cvr)
-            .is_some_and(|c| relation_open(&c.record, input.scope.jobcenter));
-        PotentialInput::new(
-            need,
-            company_open,
-            input.citizen.available_hours_per_week,
-            input.view.had_ordinary_hours,
-            records.get(&need.cvr).copied().unwrap_or_default(),
-        )
+        let company_open = input
+            .jobcenter
+            .and_then(|j| company.relation(j))
+            .is_some_and(|r| r.open_to_ordinary_hours);
+        PotentialInput {
+            offered: need.offered(),
+            from_start: need.has(flags::FROM_START),
+            offered_hours: i32::from(need.paid_hours),
+            need_min_hours: i32::from(need.hours_min),
+            need_max_hours: i32::from(need.hours_max),
+            combination_possible: need.has(flags::COMBINATION),
+            mentor_available: need.has(flags::MENTOR),
+            company_open_to_ordinary_hours: company_open,
+            citizen_available_hours: input.citizen.available_hours_per_week,
+            citizen_had_ordinary_hours: input.view.had_ordinary_hours,
+            company_record: records.get(&*company.cvr).copied().unwrap_or_default(),
+        }
     }
 
     /// The score of one passing need: 100 x fit, then the secondary terms.
     fn score<'s>(
         &self,
         input: &MatchInput<'_>,
-        catalog: &Catalog,
         p: Passing<'s>,
+        company: &'s CompanyMeta,
         records: &HashMap<String, CompanyRecord>,
     ) -> Scored<'s> {
-        let need = &p.entry.record;
-        let citizen = &input.citizen;
-        let offered = need.ordinary_hours.is_some_and(|o| o.offered);
-        let coverage = coverage(&input.view, &p.entry.competence_stems);
-        let hw = need.hours_per_week.unwrap_or_default();
-        let hours_fit = if citizen.available_hours_per_week >= hw.min {
+        let need = p.entry;
+        let available = input.citizen.available_hours_per_week;
+        let offered = need.offered();
+        let coverage = coverage(&input.view, &need.competence_stems);
+        let min_hours = i32::from(need.hours_min);
+        let hours_fit = if available >= min_hours {
             1.0
         } else {
-            1.0 - f64::from(hw.min - citizen.available_hours_per_week) / 10.0
+            1.0 - f64::from(min_hours - available) / 10.0
         };
-        let potential = self.potential_input(input, catalog, need, records);
+        let potential = self.potential_input(input, need, company, records);
+        let company_full = company_full(input, company);
         let expected = expected_hours(&potential);
         let cov = if coverage.1 == 0 {
             0.5
@@ -545,7 +618,7 @@ impl Matcher {
             + 1.0 * hours_fit
             + 0.5 * expected / 37.0
             + RECORD_POINTS * potential.company_record.adjustment() / RECORD_WEIGHT
-            - match (p.company_full, offered) {
+            - match (company_full, offered) {
                 (false, _) => 0.0,
                 // Paid hours stay possible; only the internship part is blocked.
                 (true, true) => 1.0,
@@ -553,12 +626,13 @@ impl Matcher {
             };
         Scored {
             entry: p.entry,
+            company,
             fit: p.fit,
             score,
             distance_km: p.distance_km,
             coverage,
             hours_fit,
-            company_full: p.company_full,
+            company_full,
         }
     }
 
@@ -566,15 +640,14 @@ impl Matcher {
     fn explained(
         &self,
         input: &MatchInput<'_>,
-        catalog: &Catalog,
+        need: &Need,
         s: &Scored<'_>,
         excluded: Option<&[ExclusionMsg]>,
         records: &HashMap<String, CompanyRecord>,
     ) -> (HoursPotential, ScoreBreakdown, String) {
-        let need = &s.entry.record;
-        let potential = estimate(&self.potential_input(input, catalog, need, records));
-        let explanation = explanation(self.taxonomy, s, &potential, excluded);
-        let offered = need.ordinary_hours.is_some_and(|o| o.offered);
+        let potential = estimate(&self.potential_input(input, s.entry, s.company, records));
+        let explanation = explanation(self.taxonomy, need, s, &potential, excluded);
+        let offered = s.entry.offered();
         let breakdown = ScoreBreakdown {
             fit_level: s.fit.level.code().to_string(),
             occupation_fit: f64::from(s.fit.value),
@@ -592,7 +665,7 @@ impl Matcher {
                 .fit
                 .need
                 .as_ref()
-                .map(|n| n.isco.clone())
+                .map(|n| format!("{:04}", n.isco))
                 .unwrap_or_default(),
         };
         (potential, breakdown, explanation)
@@ -602,29 +675,27 @@ impl Matcher {
     fn candidate(
         &self,
         input: &MatchInput<'_>,
-        catalog: &Catalog,
+        snapshot: &Snapshot,
         s: &Scored<'_>,
         index: usize,
         excluded: Option<&[ExclusionMsg]>,
         records: &HashMap<String, CompanyRecord>,
-    ) -> Candidate {
-        let need = &s.entry.record;
+    ) -> Result<Candidate, MatchError> {
+        // The full record is read from the document store only for the needs the answer returns.
+        let need = need_record(snapshot, &s.entry.need_id)?;
         let (potential, breakdown, explanation) =
-            self.explained(input, catalog, s, excluded, records);
-        Candidate {
+            self.explained(input, &need, s, excluded, records);
+        Ok(Candidate {
             rank: index as u32 + 1,
             cvr: need.cvr.clone(),
-            company_name: catalog
-                .company(&need.cvr)
-                .map(|c| c.record.name.clone())
-                .unwrap_or_default(),
-            need: Some(need.clone()),
+            company_name: s.company.name.to_string(),
+            need: Some(need),
             distance_km: (s.distance_km * 10.0).round() / 10.0,
             score: (s.score * 1000.0).round() / 1000.0,
             breakdown: Some(breakdown),
             explanation,
             hours_potential: Some(potential),
-        }
+        })
     }
 
     fn goal_occupations(&self, view: &CitizenView) -> Vec<Occupation> {
@@ -667,12 +738,13 @@ impl Matcher {
                 key: need_id.to_string(),
             })
         })?;
-        let company = catalog.company(&entry.record.cvr).ok_or_else(|| {
+        let company = catalog.company_of(entry).ok_or_else(|| {
             MatchError::Index(jobmatch_indexer::IndexError::NotFound {
                 kind: "company",
-                key: entry.record.cvr.clone(),
+                key: entry.need_id.to_string(),
             })
         })?;
+        let need = need_record(&snapshot, need_id)?;
         let considered = citizens.len() as u64;
         let options = MatchOptions {
             k: self.rules.max_k,
@@ -693,12 +765,12 @@ impl Matcher {
                 }
                 continue;
             }
-            let Ok(p) = self.check(&input, entry, company, fit) else {
+            let Ok(p) = self.check(&input, entry, Some(company), fit) else {
                 continue;
             };
-            let s = self.score(&input, catalog, p, &records);
+            let s = self.score(&input, p, company, &records);
             let (potential, breakdown, explanation) =
-                self.explained(&input, catalog, &s, None, &records);
+                self.explained(&input, &need, &s, None, &records);
             found.push(NeedCandidate {
                 rank: 0,
                 citizen_ref,
@@ -719,7 +791,7 @@ impl Matcher {
             c.rank = i as u32 + 1;
         }
         Ok(MatchNeedResponse {
-            need: Some(entry.record.clone()),
+            need: Some(need),
             candidates: found,
             considered,
         })
@@ -837,12 +909,50 @@ impl Matcher {
 /// Needs taken from a BM25 search of a goal the taxonomy could not read.
 const TEXT_CANDIDATES: usize = 300;
 
-fn relation_open(c: &jobmatch_proto::v1::Company, jobcenter: Option<&str>) -> bool {
-    jobcenter.is_some_and(|j| {
-        c.jobcenter_relations
-            .iter()
-            .any(|r| r.municipality_code == j && r.open_to_ordinary_hours)
+/// Whether the company's supported placements fill its cap under the reasonableness rule in force.
+fn company_full(input: &MatchInput<'_>, company: &CompanyMeta) -> bool {
+    let cap = input
+        .cap_rule
+        .as_ref()
+        .map(|r| r.cap(u32::try_from(company.employees).unwrap_or(0)))
+        .unwrap_or(u32::MAX);
+    i64::from(company.supported_placements) >= i64::from(cap)
+}
+
+/// A need's full record; a need in the catalog whose record cannot be read is a broken index, not a miss.
+fn need_record(snapshot: &Snapshot, need_id: &str) -> Result<Need, MatchError> {
+    snapshot.need_record(need_id)?.ok_or_else(|| {
+        MatchError::Index(jobmatch_indexer::IndexError::CorruptRecord(format!(
+            "need {need_id} is in the catalog but not in the document store"
+        )))
     })
+}
+
+/// Where the time of a match went, by step (for profiling the slowest matches; see `last_stage_times`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StageTimes {
+    /// Validation and reading the profile (the taxonomy).
+    pub read: Duration,
+    /// Tantivy queries and collection of candidate ids.
+    pub retrieve: Duration,
+    /// Fit and hard conditions of every retrieved need.
+    pub check: Duration,
+    /// Full scores of the needs that can reach the top k.
+    pub rank: Duration,
+    /// Explanations, potential and the answer message.
+    pub answer: Duration,
+    pub retrieved: usize,
+    pub passing: usize,
+    pub tiers: u8,
+}
+
+thread_local! {
+    static LAST_TIMES: std::cell::Cell<StageTimes> = std::cell::Cell::new(StageTimes::default());
+}
+
+/// The step times of the last match that completed on this thread.
+pub fn last_stage_times() -> StageTimes {
+    LAST_TIMES.get()
 }
 
 /// What a match may read and how long it may take.
@@ -865,7 +975,7 @@ impl<'a> Scope<'a> {
 
 /// (covered, required): a required competence is covered when one of its words shares a stem with what the
 /// citizen wrote (competences, earlier work, goals, CV).
-fn coverage(view: &CitizenView, required: &[Vec<String>]) -> (usize, usize) {
+fn coverage(view: &CitizenView, required: &[Box<[u64]>]) -> (usize, usize) {
     let covered = required
         .iter()
         .filter(|stems| stems.iter().any(|s| view.stems.contains(s)))

@@ -10,7 +10,7 @@ use std::path::Path;
 use jobmatch_indexer::ingest::parse_record;
 use jobmatch_indexer::search::{ids, needs_matching, word_variants};
 use jobmatch_indexer::validate::{DANISH_LEVELS, PHYSICAL_LEVELS, level};
-use jobmatch_indexer::{Catalog, JobIndex, geo};
+use jobmatch_indexer::{JobIndex, Snapshot, geo};
 use jobmatch_proto::v1::CitizenProfile;
 use tantivy::collector::TopDocs;
 use tantivy::query::{Occur, Query};
@@ -72,11 +72,16 @@ pub struct EvalReport {
 }
 
 /// True when the need breaks a hard condition for the citizen, judged from the grading rules.
-pub fn violates(catalog: &Catalog, c: &CitizenProfile, need_id: &str) -> bool {
-    let Some(n) = catalog.need(need_id) else {
+pub fn violates(snapshot: &Snapshot, c: &CitizenProfile, need_id: &str) -> bool {
+    // The record itself, not the matcher's packed summary of it: the grader must not share the matcher's
+    // reading of a need.
+    let (Some(n), Ok(Some(r))) = (
+        snapshot.catalog.need(need_id),
+        snapshot.need_record(need_id),
+    ) else {
         return true;
     };
-    let r = &n.record;
+    let r = &r;
     let (hlat, hlon) = c
         .home
         .as_ref()
@@ -106,7 +111,7 @@ pub fn violates(catalog: &Catalog, c: &CitizenProfile, need_id: &str) -> bool {
 /// Scores rankings (need ids, best first, at least 20 deep for recall) against the qrels.
 pub fn score(
     method: &str,
-    catalog: &Catalog,
+    snapshot: &Snapshot,
     citizens: &[CitizenProfile],
     qrels: &Qrels,
     rankings: &HashMap<String, Vec<String>>,
@@ -146,14 +151,9 @@ pub fn score(
         }
         for id in top10 {
             returned += 1;
-            violations += usize::from(violates(catalog, c, id));
+            violations += usize::from(violates(snapshot, c, id));
         }
-        let offered = |id: &String| {
-            catalog
-                .need(id)
-                .and_then(|n| n.record.ordinary_hours)
-                .is_some_and(|o| o.offered)
-        };
+        let offered = |id: &String| snapshot.catalog.need(id).is_some_and(|n| n.offered());
         for (i, a) in top10.iter().enumerate() {
             for b in &top10[i + 1..] {
                 if grade(a) == grade(b) && offered(a) != offered(b) {
@@ -214,6 +214,6 @@ pub fn baseline_ranking(
     let catalog = &snapshot.catalog;
     Ok(ids(searcher, f, top)?
         .into_iter()
-        .filter_map(|(_, id)| catalog.need_by_id(id).map(|n| n.record.need_id.clone()))
+        .filter_map(|(_, id)| catalog.need_by_id(id).map(|n| n.need_id.to_string()))
         .collect())
 }

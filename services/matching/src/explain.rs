@@ -1,10 +1,12 @@
 //! The Danish explanation a jobformidler reads next to each candidate.
 
-use jobmatch_proto::v1::{Exclusion, HoursPotential};
+use jobmatch_indexer::NeedOccupation;
+use jobmatch_proto::v1::{Exclusion, HoursPotential, Need};
 use jobmatch_taxonomy::Taxonomy;
 
 use crate::engine::{FitLevel, Scored};
 use crate::potential::danish_decimal;
+use crate::profile::esco_uri;
 
 fn exclusion_da(code: &str) -> &'static str {
     match code {
@@ -20,24 +22,32 @@ fn exclusion_da(code: &str) -> &'static str {
     }
 }
 
+/// The name of a need's occupation: the ESCO occupation's label, else its ISCO group's title, else the title
+/// the need was posted under.
+fn occupation_label(tax: &Taxonomy, occ: &NeedOccupation, need: &Need) -> String {
+    esco_uri(occ.esco)
+        .and_then(|uri| tax.resolve_code(&uri))
+        .map(|m| m.label)
+        .or_else(|| {
+            tax.isco_title(&format!("{:04}", occ.isco))
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| need.title.clone())
+}
+
 pub(crate) fn explanation(
     tax: &Taxonomy,
+    need: &Need,
     s: &Scored<'_>,
     potential: &HoursPotential,
     excluded: Option<&[Exclusion]>,
 ) -> String {
-    let need = &s.entry.record;
     let mut parts = Vec::new();
-    let occ = s.fit.need.as_ref();
-    let isco = occ.map(|o| o.isco.as_str()).unwrap_or_default();
+    let occ = s.fit.need;
+    let isco = occ.map(|o| format!("{:04}", o.isco)).unwrap_or_default();
+    let isco = isco.as_str();
     let label = occ
-        .map(|o| {
-            if o.label.is_empty() {
-                need.title.clone()
-            } else {
-                o.label.clone()
-            }
-        })
+        .map(|o| occupation_label(tax, o, need))
         .unwrap_or_else(|| need.title.clone());
     let group = tax.isco_title(isco).unwrap_or_default();
     let reading = s

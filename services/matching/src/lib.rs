@@ -11,7 +11,7 @@ pub mod profile;
 pub mod resolver;
 pub mod rules;
 
-pub use engine::{FitLevel, Matcher, Scope};
+pub use engine::{FitLevel, Matcher, Scope, StageTimes, last_stage_times};
 pub use resolver::TaxonomyResolver;
 pub use rules::{MatchRules, ReasonablenessAction, ReasonablenessRule};
 

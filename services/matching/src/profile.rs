@@ -5,6 +5,7 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use jobmatch_indexer::catalog::stem_hash;
 use jobmatch_indexer::{Deadline, Expired, analysis};
 use jobmatch_proto::v1::CitizenProfile;
 use jobmatch_taxonomy::{OccupationMatch, Taxonomy};
@@ -16,12 +17,82 @@ use crate::cache::CachedTaxonomy;
 pub struct Reading {
     pub isco: String,
     pub esco_uri: String,
+    /// `isco` as a number and `esco_uri` as numbered by [`esco_id`], so fits compare integers.
+    pub group: u16,
+    pub esco: u32,
     pub label: String,
     /// Relative confidence among the readings of the same text (the best is 1.0).
     pub weight: f32,
     pub kind: jobmatch_taxonomy::MatchKind,
     /// Matched an ESCO label itself, so `esco_uri` is the occupation meant and not a stand-in for its group.
     pub precise: bool,
+}
+
+impl Reading {
+    fn new(
+        isco: String,
+        esco_uri: String,
+        label: String,
+        weight: f32,
+        kind: jobmatch_taxonomy::MatchKind,
+        precise: bool,
+    ) -> Self {
+        Reading {
+            group: isco.parse().unwrap_or(0),
+            esco: esco_id(&esco_uri),
+            isco,
+            esco_uri,
+            label,
+            weight,
+            kind,
+            precise,
+        }
+    }
+}
+
+/// ESCO occupations numbered in the order first seen in this process; the taxonomy's occupations are a closed
+/// set (codes and titles resolve only to them), so the table stays as small as the taxonomy.
+#[derive(Default)]
+struct EscoIds {
+    ids: std::collections::HashMap<std::sync::Arc<str>, u32>,
+    uris: Vec<std::sync::Arc<str>>,
+}
+
+static ESCO_IDS: std::sync::LazyLock<std::sync::RwLock<EscoIds>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// The number of an ESCO occupation URI ([`NO_ESCO`](jobmatch_indexer::catalog::NO_ESCO) for none).
+pub fn esco_id(uri: &str) -> u32 {
+    if uri.is_empty() {
+        return jobmatch_indexer::catalog::NO_ESCO;
+    }
+    if let Some(id) = ESCO_IDS
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .ids
+        .get(uri)
+    {
+        return *id;
+    }
+    let mut table = ESCO_IDS.write().unwrap_or_else(|e| e.into_inner());
+    if let Some(id) = table.ids.get(uri) {
+        return *id;
+    }
+    let id = table.uris.len() as u32;
+    let uri: std::sync::Arc<str> = uri.into();
+    table.uris.push(uri.clone());
+    table.ids.insert(uri, id);
+    id
+}
+
+/// The URI of a number from [`esco_id`].
+pub fn esco_uri(id: u32) -> Option<std::sync::Arc<str>> {
+    ESCO_IDS
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .uris
+        .get(id as usize)
+        .cloned()
 }
 
 /// Whether a match names the occupation itself: an ESCO label or a compound of one, not colloquial words
@@ -50,12 +121,13 @@ pub struct CitizenView {
     pub goals: Vec<GoalView>,
     pub experience: Vec<(String, Reading)>,
     pub hints: Vec<(String, Reading)>,
-    pub stems: HashSet<String>,
+    /// Stem hashes (`catalog::stem_hash`) of everything the citizen wrote.
+    pub stems: HashSet<u64>,
     pub had_ordinary_hours: bool,
     /// Readings by ISCO unit group and by minor group, so a need's occupations meet only the readings that can
     /// fit them instead of all of them.
-    pub by_unit: HashMap<String, Vec<ReadingRef>>,
-    pub by_minor: HashMap<String, Vec<ReadingRef>>,
+    pub by_unit: HashMap<u16, Vec<ReadingRef>>,
+    pub by_minor: HashMap<u16, Vec<ReadingRef>>,
 }
 
 /// Where a reading sits in the view.
@@ -80,22 +152,22 @@ impl CitizenView {
     }
 
     fn build_indexes(&mut self) {
-        let mut add = |r: ReadingRef, isco: &str, minor_too: bool| {
-            self.by_unit.entry(isco.to_string()).or_default().push(r);
-            if minor_too && let Some(m) = isco.get(..3) {
-                self.by_minor.entry(m.to_string()).or_default().push(r);
+        let mut add = |r: ReadingRef, group: u16, minor_too: bool| {
+            self.by_unit.entry(group).or_default().push(r);
+            if minor_too {
+                self.by_minor.entry(group / 10).or_default().push(r);
             }
         };
         for (gi, g) in self.goals.iter().enumerate() {
             for (ri, r) in g.readings.iter().enumerate() {
-                add(ReadingRef::Goal(gi, ri), &r.isco, true);
+                add(ReadingRef::Goal(gi, ri), r.group, true);
             }
         }
         for (i, (_, r)) in self.experience.iter().enumerate() {
-            add(ReadingRef::Experience(i), &r.isco, false);
+            add(ReadingRef::Experience(i), r.group, false);
         }
         for (i, (_, r)) in self.hints.iter().enumerate() {
-            add(ReadingRef::Hint(i), &r.isco, false);
+            add(ReadingRef::Hint(i), r.group, false);
         }
     }
 
@@ -138,13 +210,15 @@ fn readings(matches: &[OccupationMatch]) -> Vec<Reading> {
         .filter(|m| m.score >= top * KEEP_RATIO)
         .filter(|m| seen.insert((m.isco_code.as_str(), m.esco_uri.as_str())))
         .take(MAX_READINGS)
-        .map(|m| Reading {
-            weight: relative_weight(m.score, top),
-            precise: is_precise(m.kind),
-            isco: m.isco_code.clone(),
-            esco_uri: m.esco_uri.clone(),
-            label: m.label.clone(),
-            kind: m.kind,
+        .map(|m| {
+            Reading::new(
+                m.isco_code.clone(),
+                m.esco_uri.clone(),
+                m.label.clone(),
+                relative_weight(m.score, top),
+                m.kind,
+                is_precise(m.kind),
+            )
         })
         .collect()
 }
@@ -162,14 +236,14 @@ pub fn coded_reading(tax: &Taxonomy, code: &str, text: &str) -> Option<Reading> 
     let precise =
         in_group.as_ref().is_some_and(|m| is_precise(m.kind)) || !coded.esco_uri.is_empty();
     let m = in_group.unwrap_or(coded);
-    Some(Reading {
+    Some(Reading::new(
+        m.isco_code,
+        m.esco_uri,
+        m.label,
+        1.0,
+        jobmatch_taxonomy::MatchKind::Code,
         precise,
-        isco: m.isco_code,
-        esco_uri: m.esco_uri,
-        label: m.label,
-        weight: 1.0,
-        kind: jobmatch_taxonomy::MatchKind::Code,
-    })
+    ))
 }
 
 /// Reads the profile; stops with [`Expired`] between texts once the deadline has passed.
@@ -207,14 +281,14 @@ pub fn interpret(
         deadline.check()?;
         for (isco, w) in cached.competence_hints(comp).iter() {
             let label = tax.isco_title(isco).unwrap_or_default().to_string();
-            let r = Reading {
-                isco: isco.clone(),
-                esco_uri: String::new(),
+            let r = Reading::new(
+                isco.clone(),
+                String::new(),
                 label,
-                weight: *w,
-                kind: jobmatch_taxonomy::MatchKind::Lexicon,
-                precise: false,
-            };
+                *w,
+                jobmatch_taxonomy::MatchKind::Lexicon,
+                false,
+            );
             view.hints.push((comp.clone(), r));
         }
     }
@@ -227,7 +301,7 @@ pub fn interpret(
         .chain(c.cv_text.as_deref());
     for t in texts {
         for tok in analysis::analyze(t) {
-            view.stems.insert(tok.stem);
+            view.stems.insert(stem_hash(&tok.stem));
         }
     }
     view.build_indexes();

@@ -7,14 +7,14 @@ use jobmatch_proto::v1::Need;
 use jobmatch_taxonomy::Taxonomy;
 
 use crate::cache::{ByteCache, DEFAULT_CACHE_BYTES, HeapSize};
-use crate::profile::{coded_reading, is_precise, relative_weight};
+use crate::profile::{coded_reading, esco_id, is_precise, relative_weight};
 
 /// A need's title and codes: what its occupations are resolved from.
 type TitleKey = (String, Vec<String>);
 
 impl HeapSize for NeedOccupation {
     fn heap_size(&self) -> usize {
-        std::mem::size_of::<Self>() + self.isco.len() + self.esco_uri.len() + self.label.len()
+        std::mem::size_of::<Self>()
     }
 }
 
@@ -35,14 +35,11 @@ impl TaxonomyResolver {
         let mut out: Vec<NeedOccupation> = Vec::new();
         for code in codes {
             if let Some(r) = coded_reading(self.taxonomy, code, title)
-                && !out
-                    .iter()
-                    .any(|o| o.isco == r.isco && o.esco_uri == r.esco_uri)
+                && !out.iter().any(|o| o.isco == r.group && o.esco == r.esco)
             {
                 out.push(NeedOccupation {
-                    isco: r.isco,
-                    esco_uri: r.esco_uri,
-                    label: r.label,
+                    isco: r.group,
+                    esco: r.esco,
                     confidence: 1.0,
                     from_code: true,
                     precise: r.precise,
@@ -60,9 +57,8 @@ impl TaxonomyResolver {
                 out.push(NeedOccupation {
                     confidence: relative_weight(m.score, top),
                     precise: is_precise(m.kind),
-                    isco: m.isco_code,
-                    esco_uri: m.esco_uri,
-                    label: m.label,
+                    isco: m.isco_code.parse().unwrap_or(0),
+                    esco: esco_id(&m.esco_uri),
                     from_code: false,
                 });
             }

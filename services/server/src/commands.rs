@@ -2,16 +2,12 @@
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use hdrhistogram::Histogram;
 use indicatif::{ProgressBar, ProgressStyle};
-use jobmatch_indexer::ingest::{
-    COMPANIES, IngestSummary, NEEDS, Progress, ingest_files, ingest_reader,
-};
-use jobmatch_indexer::search::{CompanyQuery, search_companies};
+use jobmatch_indexer::ingest::{IngestSummary, Progress, ingest_files};
 use jobmatch_indexer::{Deadline, JobIndex};
 use jobmatch_matching::eval::{EvalReport, baseline_ranking, load_citizens, load_qrels, score};
 use jobmatch_matching::{MatchRules, Matcher, Scope, TaxonomyResolver};
@@ -178,12 +174,11 @@ pub fn evaluate_with_dump(
         std::fs::write(path, out)?;
     }
     let snapshot = index.snapshot();
-    let catalog = &snapshot.catalog;
     let mut reports = vec![
-        score("jobmatch", catalog, &citizens, &qrels, &ours),
+        score("jobmatch", &snapshot, &citizens, &qrels, &ours),
         score(
             "baseline: BM25, no conditions",
-            catalog,
+            &snapshot,
             &citizens,
             &qrels,
             &base,
@@ -213,216 +208,6 @@ pub fn print_eval(corpus: &Path, reports: &[EvalReport]) {
             r.method, r.ndcg_at_10, r.recall_at_20, r.violation_rate, r.paid_first
         );
     }
-}
-
-fn percentile_line(name: &str, h: &Histogram<u64>) -> String {
-    let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
-    format!(
-        "{name}: n={} p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        h.len(),
-        ms(0.50),
-        ms(0.90),
-        ms(0.99),
-        h.max() as f64 / 1000.0
-    )
-}
-
-pub enum BenchCorpus {
-    Folder(PathBuf),
-    Generated { needs: usize, seed: u64 },
-}
-
-/// Ingest throughput, MatchCitizen and SearchCompanies latency, in process (no network), one query at a time.
-pub fn bench(
-    corpus: BenchCorpus,
-    citizens_file: &Path,
-    rounds: usize,
-    data_dir: Option<&Path>,
-) -> anyhow::Result<()> {
-    let resolver = Arc::new(TaxonomyResolver::new(Taxonomy::embedded()));
-    let index = Arc::new(match data_dir {
-        Some(d) => JobIndex::open(d, resolver, 256 << 20)?,
-        None => JobIndex::open_in_ram(resolver)?,
-    });
-    let started = Instant::now();
-    let (companies, needs, rejected) = match &corpus {
-        BenchCorpus::Folder(dir) => {
-            let s = ingest_files(
-                &index,
-                Some(&dir.join("companies.jsonl")),
-                Some(&dir.join("needs.jsonl")),
-                &mut Bar(None),
-            )?;
-            (s.companies, s.needs, s.errors.len())
-        }
-        BenchCorpus::Generated { needs, seed } => {
-            let demo = jobmatch_demo::corpus(*seed, *needs);
-            let gen_time = started.elapsed();
-            println!(
-                "generated {} companies and {} needs in {:.2} s",
-                demo.companies.len(),
-                demo.needs.len(),
-                gen_time.as_secs_f64()
-            );
-            // Through JSON text and the same parse path as file ingest, so the figure is comparable.
-            let lines_c: Vec<String> = demo.companies.iter().map(|v| v.to_string()).collect();
-            let lines_n: Vec<String> = demo.needs.iter().map(|v| v.to_string()).collect();
-            let t = Instant::now();
-            let mut summary = IngestSummary::default();
-            let mut tx = index.begin();
-            let rc = std::io::Cursor::new(lines_c.join("\n"));
-            ingest_reader(&mut tx, rc, "companies", &COMPANIES, &mut summary, &mut ())?;
-            let rn = std::io::Cursor::new(lines_n.join("\n"));
-            ingest_reader(&mut tx, rn, "needs", &NEEDS, &mut summary, &mut ())?;
-            tx.commit(None)?;
-            let secs = t.elapsed().as_secs_f64();
-            println!(
-                "ingest: {} records in {:.2} s = {:.0} records/s ({:.0} needs/s counting needs only)",
-                summary.companies + summary.needs,
-                secs,
-                (summary.companies + summary.needs) as f64 / secs,
-                summary.needs as f64 / secs
-            );
-            (summary.companies, summary.needs, summary.errors.len())
-        }
-    };
-    if let BenchCorpus::Folder(_) = corpus {
-        let secs = started.elapsed().as_secs_f64();
-        println!(
-            "ingest: {} records in {:.2} s = {:.0} records/s",
-            companies + needs,
-            secs,
-            (companies + needs) as f64 / secs
-        );
-    }
-    println!("index: {companies} companies, {needs} needs, {rejected} rejected");
-
-    let (citizens, _) = load_citizens(citizens_file)?;
-    anyhow::ensure!(
-        !citizens.is_empty(),
-        "no citizens in {}",
-        citizens_file.display()
-    );
-    let matcher = Matcher::new(
-        Arc::clone(&index),
-        Taxonomy::embedded(),
-        MatchRules::default(),
-    );
-    let options = MatchOptions {
-        k: 10,
-        ..Default::default()
-    };
-    let deadline = Deadline::none();
-    for c in citizens.iter().take(20) {
-        let _ = matcher.match_citizen(c.clone(), &options, &Scope::trusted(c, &deadline));
-    }
-    let mut h = Histogram::<u64>::new(3)?;
-    let mut returned = 0usize;
-    for _ in 0..rounds {
-        for c in &citizens {
-            let t = Instant::now();
-            let r = matcher.match_citizen(c.clone(), &options, &Scope::trusted(c, &deadline))?;
-            h.record(t.elapsed().as_micros() as u64)?;
-            returned += r.candidates.len();
-        }
-    }
-    println!(
-        "{} (avg {:.1} candidates)",
-        percentile_line("MatchCitizen", &h),
-        returned as f64 / h.len().max(1) as f64
-    );
-
-    let queries = [
-        ("lager", Some(("8000", 25.0))),
-        ("rengøring", None),
-        ("restaurant køkken", Some(("2100", 10.0))),
-        ("børnehave", None),
-        ("lagermedarbejder truck", Some(("5000", 30.0))),
-        ("slagteri", None),
-        ("resturant", None),
-        ("", Some(("9000", 15.0))),
-    ];
-    let mut hs = Histogram::<u64>::new(3)?;
-    for round in 0..rounds.max(1) * 20 {
-        for (text, near) in &queries {
-            let near =
-                near.and_then(|(pc, r)| jobmatch_refdata::postcode(pc).map(|p| (p.lat, p.lon, r)));
-            let q = CompanyQuery {
-                text: text.to_string(),
-                near,
-                page_size: 20,
-                has_open_needs: (round % 2 == 0).then_some(true),
-                ..Default::default()
-            };
-            let t = Instant::now();
-            let _ = search_companies(&index, &q, &deadline)?;
-            hs.record(t.elapsed().as_micros() as u64)?;
-        }
-    }
-    println!("{}", percentile_line("SearchCompanies", &hs));
-    let hg = grpc_latency(&index, &citizens, rounds)?;
-    println!(
-        "{}",
-        percentile_line("MatchCitizen over gRPC (loopback, real server)", &hg)
-    );
-    Ok(())
-}
-
-/// MatchCitizen as a client sees it: the real server on a loopback port, one call at a time.
-fn grpc_latency(
-    index: &Arc<JobIndex>,
-    citizens: &[CitizenProfile],
-    rounds: usize,
-) -> anyhow::Result<Histogram<u64>> {
-    use jobmatch_proto::v1::MatchCitizenRequest;
-    use jobmatch_proto::v1::match_service_client::MatchServiceClient;
-
-    let config = crate::Config::default();
-    let matcher = Arc::new(Matcher::new(
-        Arc::clone(index),
-        Taxonomy::embedded(),
-        config.rules.clone(),
-    ));
-    let app = Arc::new(crate::App::new(config, Arc::clone(index), matcher));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(crate::server::serve(app, listener, async {
-            let _ = stopped.await;
-        }));
-        let mut client = loop {
-            match MatchServiceClient::connect(format!("http://{addr}")).await {
-                Ok(c) => break c,
-                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
-            }
-        };
-        let options = MatchOptions {
-            k: 10,
-            ..Default::default()
-        };
-        let mut h = Histogram::<u64>::new(3)?;
-        for round in 0..=rounds {
-            for c in citizens {
-                let request = MatchCitizenRequest {
-                    citizen: Some(c.clone()),
-                    options: Some(options.clone()),
-                };
-                let t = Instant::now();
-                client.match_citizen(request).await?;
-                // The first round warms connections and caches.
-                if round > 0 {
-                    h.record(t.elapsed().as_micros() as u64)?;
-                }
-            }
-        }
-        let _ = stop.send(());
-        server.await??;
-        Ok(h)
-    })
 }
 
 pub fn demo_data(out: &Path) -> anyhow::Result<()> {

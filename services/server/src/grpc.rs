@@ -10,7 +10,7 @@ use std::sync::Arc;
 use jobmatch_indexer::index::Outcome;
 use jobmatch_indexer::ingest::first_violation;
 use jobmatch_indexer::search::{CompanyQuery, Sort, search_companies};
-use jobmatch_indexer::{Change, Deadline, IndexError, PreparedChange, Violations};
+use jobmatch_indexer::{Change, Deadline, IndexError, Violations};
 use jobmatch_indexer::{limits, validate};
 use jobmatch_matching::Scope;
 use jobmatch_proto::v1::company_service_server::CompanyService;
@@ -55,28 +55,24 @@ impl Api {
 
     fn company(&self, cvr: &str, tenant: Option<&str>) -> Result<Company, ServiceError> {
         let snapshot = self.app.index.snapshot();
-        let c = snapshot
-            .catalog
-            .company(cvr)
+        let mut company = snapshot
+            .company_record(cvr)?
             .ok_or_else(|| IndexError::NotFound {
                 kind: "company",
                 key: cvr.to_string(),
             })?;
-        let mut company = c.record.clone();
         own_relations_only(&mut company, tenant);
         Ok(company)
     }
 
     fn need(&self, need_id: &str) -> Result<Need, ServiceError> {
         let snapshot = self.app.index.snapshot();
-        let n = snapshot
-            .catalog
-            .need(need_id)
+        Ok(snapshot
+            .need_record(need_id)?
             .ok_or_else(|| IndexError::NotFound {
                 kind: "need",
                 key: need_id.to_string(),
-            })?;
-        Ok(n.record.clone())
+            })?)
     }
 
     async fn delete(
@@ -310,8 +306,8 @@ impl CompanyService for Api {
             |ctx| async move {
                 let max_records = self.app.config.bulk_max_records;
                 let mut resp = BulkUpsertResponse::default();
-                let mut prepared: Vec<PreparedChange> = Vec::new();
-                // Stream position of each change in `prepared`.
+                let mut bulk = self.app.bulk(&ctx.deadline);
+                // Stream position of each change written.
                 let mut positions: Vec<u64> = Vec::new();
                 let mut chunk: Vec<Change> = Vec::with_capacity(BULK_CHUNK);
                 let mut position = 0u64;
@@ -348,13 +344,15 @@ impl CompanyService for Api {
                     }
                     if chunk.len() >= BULK_CHUNK {
                         let changes = std::mem::replace(&mut chunk, Vec::with_capacity(BULK_CHUNK));
-                        prepared.extend(self.app.prepare(&ctx.deadline, changes).await?);
+                        bulk.push(self.app.prepare(&ctx.deadline, changes).await?)
+                            .await?;
                     }
                 }
                 if !chunk.is_empty() {
-                    prepared.extend(self.app.prepare(&ctx.deadline, chunk).await?);
+                    bulk.push(self.app.prepare(&ctx.deadline, chunk).await?)
+                        .await?;
                 }
-                let report = self.app.write_prepared(&ctx.deadline, prepared).await?;
+                let report = bulk.finish(&ctx.deadline).await?;
                 resp.companies_upserted += report.companies_upserted;
                 resp.needs_upserted += report.needs_upserted;
                 for r in report.rejected() {
@@ -591,6 +589,7 @@ impl SearchService for Api {
                     .await??;
                 Ok(SearchCompaniesResponse {
                     total_hits: result.total,
+                    estimated: result.estimated,
                     next_cursor: result
                         .next_offset
                         .map(|o| encode_cursor(o, fingerprint))

@@ -1,6 +1,8 @@
 //! The jobmatch server: configuration, the gRPC adapters and the commands of the `jobmatch` binary.
 
 pub mod app;
+pub mod bare;
+pub mod bench;
 pub mod citizens;
 pub mod commands;
 pub mod config;

@@ -7,7 +7,8 @@ use clap::{Parser, Subcommand};
 // Indexing and matching allocate many short strings; mimalloc is markedly faster than glibc malloc at that.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use jobmatch_server::commands::{self, BenchCorpus};
+use jobmatch_server::bench::{self, BenchCorpus};
+use jobmatch_server::commands;
 use jobmatch_server::config::{Config, FlagOverrides, LogFormat};
 use jobmatch_server::{App, server, telemetry};
 
@@ -55,7 +56,8 @@ enum Command {
         #[arg(long)]
         dump: Option<PathBuf>,
     },
-    /// Measure ingest throughput and MatchCitizen / SearchCompanies latency (use a release build).
+    /// Measure ingest, MatchCitizen and SearchCompanies in process, and the real server over gRPC with
+    /// concurrent clients and its memory (use a release build).
     Bench {
         /// Corpus folder; without it a corpus is generated.
         #[arg(long)]
@@ -63,14 +65,20 @@ enum Command {
         /// Needs in the generated corpus.
         #[arg(long, default_value_t = 100_000)]
         needs: usize,
-        /// Citizens to match (citizens.jsonl).
+        /// Citizens to match (citizens.jsonl); invalid ones are counted and skipped.
         #[arg(long)]
         citizens: PathBuf,
         #[arg(long, default_value_t = 5)]
         rounds: usize,
-        /// Index on disk in this folder instead of in memory.
+        /// Data directory for the benchmark's index (default: a temporary one).
         #[arg(long)]
         index_dir: Option<PathBuf>,
+        /// Concurrent gRPC clients to measure with.
+        #[arg(long, value_delimiter = ',', default_value = "1,4,16")]
+        clients: Vec<usize>,
+        /// Also load an empty server over gRPC and report its memory after the load.
+        #[arg(long)]
+        load: bool,
     },
     /// Run the nightly rematch: start a run over the registered citizens (of one jobcenter, or all) and work
     /// on it until it ends, or join the run in progress with --join. Exit code 4 when a run is in progress
@@ -121,7 +129,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(config.log_format, &config.log_filter);
+    // A benchmark logs only what goes wrong: a line per request would be measured too.
+    let filter = match cli.command {
+        Command::Bench { .. } => "warn",
+        _ => config.log_filter.as_str(),
+    };
+    telemetry::init(config.log_format, filter);
     let result = match cli.command {
         Command::Serve { .. } => run_server(config),
         Command::Ingest { companies, needs } => {
@@ -152,12 +165,21 @@ fn main() -> ExitCode {
             citizens,
             rounds,
             index_dir,
+            clients,
+            load,
         } => {
             let corpus = match corpus {
                 Some(dir) => BenchCorpus::Folder(dir),
                 None => BenchCorpus::Generated { needs, seed: 7 },
             };
-            commands::bench(corpus, &citizens, rounds, index_dir.as_deref())
+            bench::bench(bench::BenchOptions {
+                corpus,
+                citizens,
+                rounds,
+                index_dir,
+                load,
+                clients,
+            })
         }
         Command::Rematch {
             jobcenter,

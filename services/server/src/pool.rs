@@ -81,10 +81,12 @@ impl WorkPool {
         for i in 0..threads {
             let rx: Receiver<Job> = rx.clone();
             let stats = Arc::clone(&stats);
+            // Counted before the thread runs, so a health check right after start does not see it missing.
+            stats.alive.fetch_add(1, Ordering::Relaxed);
+            let counted = Arc::clone(&stats);
             let spawned = std::thread::Builder::new()
                 .name(format!("jobmatch-{name}-{i}"))
                 .spawn(move || {
-                    stats.alive.fetch_add(1, Ordering::Relaxed);
                     // Jobs catch their own panics (see `run`), so this loop ends only when the pool is dropped.
                     while let Ok(job) = rx.recv() {
                         stats.queued.fetch_sub(1, Ordering::Relaxed);
@@ -98,6 +100,7 @@ impl WorkPool {
                     stats.alive.fetch_sub(1, Ordering::Relaxed);
                 });
             if let Err(e) = spawned {
+                counted.alive.fetch_sub(1, Ordering::Relaxed);
                 tracing::error!(pool = name, error = %e, "could not start a work thread");
             }
         }

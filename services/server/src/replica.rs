@@ -141,7 +141,11 @@ impl Replication {
 
     /// Appends changes to the log as one transaction; returns its log id.
     pub async fn append(&self, changes: Vec<Change>) -> Result<String, ServiceError> {
-        let payloads = encode(changes)?;
+        self.append_payloads(encode(changes)?).await
+    }
+
+    /// Appends encoded changes (see [`encode`]) to the log as one transaction; returns its log id.
+    pub async fn append_payloads(&self, payloads: Vec<Vec<u8>>) -> Result<String, ServiceError> {
         self.log.append(payloads).await.map_err(unavailable)
     }
 
@@ -292,23 +296,31 @@ impl Replication {
         }
         let index = Arc::clone(&self.index);
         let commit_at = last.clone();
+        let large = batch.iter().map(|(_, p)| p.len()).sum::<usize>() >= 10;
         let reports = writer
             .run(&Deadline::none(), move |_| -> Result<Vec<(String, ApplyReport)>, ServiceError> {
                 let mut tx = index.begin();
                 let mut reports = Vec::with_capacity(batch.len());
                 for (id, payloads) in batch {
-                    let changes = match decode(&payloads) {
-                        Ok(c) => c,
-                        Err(e) => {
-                            // Written by a newer version, or damaged: skipped, loudly; the others apply.
-                            tracing::error!(id = %id, error = %e, "a change-log entry cannot be read");
-                            continue;
-                        }
-                    };
-                    let prepared = tx.prepare_all(changes);
-                    reports.push((id, tx.apply(prepared)?));
+                    // Written by a newer version, or damaged: the entry is skipped whole, loudly; the others
+                    // apply. Checked before any of it applies, then decoded and applied a payload at a time,
+                    // so a large transaction is never held whole.
+                    if let Some(e) = payloads.iter().find_map(|p| decode(std::slice::from_ref(p)).err()) {
+                        tracing::error!(id = %id, error = %e, "a change-log entry cannot be read");
+                        continue;
+                    }
+                    let mut report = ApplyReport::default();
+                    for p in &payloads {
+                        let changes = decode(std::slice::from_ref(p)).unwrap_or_default();
+                        let prepared = tx.prepare_all(changes);
+                        report.absorb(tx.apply(prepared)?);
+                    }
+                    reports.push((id, report));
                 }
                 tx.commit(Some(payload(&commit_at)))?;
+                if large {
+                    crate::app::release_freed_memory();
+                }
                 Ok(reports)
             })
             .await??;
@@ -324,16 +336,15 @@ impl Replication {
     pub async fn snapshot(&self, keep: Duration) -> Result<(String, usize), ServiceError> {
         let at = self.applied();
         let snap = self.index.snapshot();
-        let catalog = &snap.catalog;
-        let mut changes: Vec<Change> = catalog
-            .companies()
-            .map(|c| Change::UpsertCompany(c.record.clone()))
-            .collect();
-        changes.extend(
-            catalog
-                .needs()
-                .map(|n| Change::UpsertNeed(n.record.clone())),
-        );
+        // Every record is read back from the document store: blocking work, off the async threads.
+        let (companies, needs) = tokio::task::spawn_blocking(move || snap.all_records())
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "snapshot task failed");
+                ServiceError::Internal
+            })??;
+        let mut changes: Vec<Change> = companies.into_iter().map(Change::UpsertCompany).collect();
+        changes.extend(needs.into_iter().map(Change::UpsertNeed));
         let n = changes.len();
         let chunks = encode(changes)?;
         self.log
