@@ -149,7 +149,7 @@ done
 
 # --- Dockerfile ---------------------------------------------------------------------------------------------
 step "hadolint Dockerfile"
-"$TOOLS/venv/bin/hadolint" --failure-threshold info "$REPO/Dockerfile" || fail "hadolint Dockerfile"
+"$TOOLS/venv/bin/hadolint" --no-color --failure-threshold info "$REPO/Dockerfile" || fail "hadolint Dockerfile"
 
 step "done"
 if ((${#failures[@]})); then
