@@ -34,7 +34,7 @@ Common labels of every resource.
 {{- define "jobmatch.labels" -}}
 helm.sh/chart: {{ include "jobmatch.chart" . }}
 {{ include "jobmatch.selectorLabels" . }}
-app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | trunc 63 | quote }}
+app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | toString | trunc 63 | trimSuffix "-" | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: jobmatch
 {{- with .Values.commonLabels }}
