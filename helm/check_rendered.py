@@ -298,7 +298,7 @@ class Checker:
         for d, where, template in self.pod_specs():
             containers = self.check_pod(where, template)
             env = {e["name"]: e for c in containers for e in c.get("env") or []}
-            if env.get("JOBMATCH_CONFIG", {}).get("value") != "/etc/jobmatch/config.toml":
+            if d["kind"] != "Job" and env.get("JOBMATCH_CONFIG", {}).get("value") != "/etc/jobmatch/config.toml":
                 self.fail(where, "JOBMATCH_CONFIG does not name /etc/jobmatch/config.toml")
             if d["kind"] == "Deployment":
                 server_labels = template["metadata"]["labels"]
@@ -405,7 +405,7 @@ MUTATIONS = [
      lambda ds: _first(ds, "ConfigMap")["data"].update(
          {"config.toml": "lsiten = 1\n" + _first(ds, "ConfigMap")["data"]["config.toml"]})),
     ("token inlined in env", "inline",
-     lambda ds: next(_pods(ds, "Job"))["containers"][0]["env"].append({"name": "JOBMATCH_TOKEN", "value": "abc"})),
+     lambda ds: next(_pods(ds, "Job"))["containers"][0].setdefault("env", []).append({"name": "JOBMATCH_TOKEN", "value": "abc"})),
     ("Service selects job pods", "also selects",
      lambda ds: _first(ds, "Service")["spec"]["selector"].pop("app.kubernetes.io/component")),
     ("ServiceMonitor field typo", "schema",
