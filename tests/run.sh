@@ -2,6 +2,7 @@
 # Runs every test of the repository: `cargo test --workspace`, then the Python end-to-end tests against the real
 # binary. Works from any directory; exits non-zero when anything fails.
 #   SKIP_CARGO_TESTS=1  skip the cargo tests (e2e only)
+#   SKIP_HELM_CHECK=1   skip the Helm chart and Dockerfile check (helm/check.sh)
 #   VENV=/path                   where the Python venv lives (default: <repo>/.venv, created and cached)
 set -euo pipefail
 
@@ -63,10 +64,23 @@ set +e
 rc=${PIPESTATUS[0]}
 set -e
 summary="$(grep -E '^=+ .*(passed|failed|error|skipped|xfailed).* =+$' "$target_dir/e2e.log" | tail -n1 || true)"
+
+# Helm chart and Dockerfile: lint, render, Kubernetes schema validation, security checks (helm/check.sh installs
+# Helm and the validators it needs). A failure fails the run.
+helm_rc=0
+if [[ "${SKIP_HELM_CHECK:-0}" != 1 ]]; then
+    step "helm/check.sh"
+    bash helm/check.sh || helm_rc=$?
+fi
+
 step "done"
 if [[ "${SKIP_CARGO_TESTS:-0}" != 1 ]]; then
     if ((cargo_rc == 0)); then echo "cargo test: ok"; else echo "cargo test: FAILED (exit $cargo_rc)"; fi
 fi
+if [[ "${SKIP_HELM_CHECK:-0}" != 1 ]]; then
+    if ((helm_rc == 0)); then echo "helm chart check: ok"; else echo "helm chart check: FAILED (exit $helm_rc)"; fi
+fi
 echo "pytest summary: ${summary:-<none>}"
 if ((cargo_rc != 0)); then exit "$cargo_rc"; fi
+if ((helm_rc != 0)); then exit "$helm_rc"; fi
 exit "$rc"
