@@ -15,7 +15,10 @@
 //!
 //! Data: ESCO classification (c) European Union, see `data/SOURCES.md`.
 
+mod eval;
 mod text;
+
+pub use eval::{EVAL_DEPTH, TitleMiss, TitleScore};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
