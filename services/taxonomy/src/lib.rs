@@ -939,7 +939,7 @@ impl Taxonomy {
 
         // Lexicon: colloquial words and phrases mapped to ISCO groups.
         // Per group and token: the best lexicon weight that explains the token, so
-        // that terms agreeing on a group across words add up ("pleje af ældre").
+        // that terms agreeing on a group across words add up ("pasning af børn").
         type Joint = (u32, [f32; MAX_TOKENS], Vec<&'static str>);
         let mut joint: HashMap<&'static str, Joint> = HashMap::new();
         for (entries, factor) in [(&self.lexicon, 1.0f32), (&self.competences, 0.7)] {
