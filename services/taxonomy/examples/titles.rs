@@ -23,7 +23,10 @@ fn main() {
     if show_misses {
         for m in &s.misses {
             let rank = m.rank.map_or("-".to_string(), |r| r.to_string());
-            println!("{}\trank={rank}\tfirst={}\twant={}", m.text, m.first, m.gold_uri);
+            println!(
+                "{}\trank={rank}\tfirst={}\twant={}",
+                m.text, m.first, m.gold_uri
+            );
         }
     }
     for u in &s.unknown_uris {
