@@ -263,12 +263,15 @@ fn sort_matches(out: &mut [OccupationMatch]) {
     });
 }
 
-fn senior_prior(isco: &str) -> f32 {
-    // A managerial or professional title: the higher major groups are the likelier reading.
-    match isco.as_bytes().first() {
-        Some(b'1') => 1.0,
-        Some(b'2') => 0.9,
-        Some(b'3') => 0.7,
+fn senior_prior(isco: &str, manager: bool) -> f32 {
+    // A managerial title is most likely a manager (major group 1), a professional one ("-ingeniør",
+    // "-konsulent") a professional (2) or associate professional (3).
+    match (isco.as_bytes().first(), manager) {
+        (Some(b'1'), true) => 1.0,
+        (Some(b'2'), true) => 0.9,
+        (Some(b'1'), false) => 0.6,
+        (Some(b'2'), false) => 1.0,
+        (Some(b'3'), _) => 0.7,
         _ => 0.3,
     }
 }
@@ -1665,7 +1668,7 @@ impl Taxonomy {
                 } else {
                     1.0
                 };
-                (score * damp, senior_prior(isco))
+                (score * damp, senior_prior(isco, acc.manager))
             } else {
                 (score, major_group_prior(isco))
             };
