@@ -1089,15 +1089,12 @@ impl Taxonomy {
         if merged {
             sort_matches(&mut out);
         }
-        if let [word] = all.as_slice() {
-            // A known word is read, not completed, unless only part of it matched anything.
-            let known = self.vocab_set.contains(word)
-                || self.loanwords.contains(word)
-                || self.vocab_stems.contains(&text::stem(word))
-                || self.known_compound(word);
-            let confident = out
-                .first()
-                .is_some_and(|m| m.score >= CONFIDENT && (known || m.kind != MatchKind::Lexicon));
+        if all.len() == 1 {
+            // A complete goal is read, never replaced by completions: only when nothing but word
+            // overlap or a similar spelling weakly matches is the word taken as being typed.
+            let confident = out.first().is_some_and(|m| {
+                m.score >= CONFIDENT || !matches!(m.kind, MatchKind::Words | MatchKind::Fuzzy)
+            });
             self.complete_word(&mut out, &capped, limit, confident);
         }
         out
@@ -1118,7 +1115,12 @@ impl Taxonomy {
         let mut typed = self.typeahead(word, limit);
         if confident {
             typed.retain(|t| !out.iter().any(|o| same_answer(o, t)));
-            let floor = out.last().map_or(TYPEAHEAD_SCORE, |m| m.score);
+            // Completions fill the list without becoming a second reading of the word.
+            let first = out.first().map_or(TYPEAHEAD_SCORE, |m| m.score);
+            let floor = out
+                .last()
+                .map_or(TYPEAHEAD_SCORE, |m| m.score)
+                .min(first * ALTERNATIVE_SHARE);
             for (i, mut t) in typed
                 .into_iter()
                 .take(limit - out.len().min(limit))
