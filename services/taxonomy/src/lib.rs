@@ -11,7 +11,13 @@
 //! after a place preposition ("kok på et hotel") count less than the job word;
 //! lexicon terms agreeing on a group across different words add up; whole-word
 //! terms accept definite/plural endings; English loanwords are lexicon terms that
-//! are never targets of typo correction. Held-out check: `tests/paraphrases.rs`.
+//! are never targets of typo correction.
+//!
+//! Official titles (`titles.rs`): a character-trigram candidate generator over every
+//! ESCO label reaches every occupation; a managerial or professional head reads the
+//! field words as the field; a qualifier after a comma and an English title are also
+//! read as the Danish compound they stand for; a single word being typed is completed
+//! from the labels. Held-out check: `tests/official_titles.rs`, scored by `eval.rs`.
 //!
 //! Data: ESCO classification (c) European Union, see `data/SOURCES.md`.
 
@@ -1806,6 +1812,15 @@ mod tests {
         assert!(t.resolve_code("12").is_none());
         assert!(t.resolve_code("abcd").is_none());
         assert!(t.isco_title("93").is_some());
+    }
+
+    #[test]
+    fn field_managers_resolve() {
+        // A table row whose group or occupation label is not in the data would be dropped silently.
+        assert_eq!(
+            Taxonomy::embedded().field_managers.len(),
+            FIELD_MANAGERS.len()
+        );
     }
 
     #[test]

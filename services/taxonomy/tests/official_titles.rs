@@ -74,6 +74,7 @@ fn typeahead_completes_a_prefix_most_common_first() {
     let typed = t.normalize("elekt", 10);
     assert_eq!(typed.first().map(|m| m.label.as_str()), Some("elektriker"));
     assert_eq!(typed.len(), 10);
+    assert!(typed.windows(2).all(|w| w[0].score >= w[1].score));
     // A word the normaliser does read keeps its reading first.
     assert_eq!(t.normalize("kok", 10)[0].label, "kok");
     let general = t.typeahead("sygepl", 10);
