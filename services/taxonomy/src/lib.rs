@@ -11,11 +11,21 @@
 //! after a place preposition ("kok på et hotel") count less than the job word;
 //! lexicon terms agreeing on a group across different words add up; whole-word
 //! terms accept definite/plural endings; English loanwords are lexicon terms that
-//! are never targets of typo correction. Held-out check: `tests/paraphrases.rs`.
+//! are never targets of typo correction.
+//!
+//! Official titles (`titles.rs`): a character-trigram candidate generator over every
+//! ESCO label reaches every occupation; a managerial or professional head reads the
+//! field words as the field; a qualifier after a comma and an English title are also
+//! read as the Danish compound they stand for; a single word being typed is completed
+//! from the labels. Held-out check: `tests/official_titles.rs`, scored by `eval.rs`.
 //!
 //! Data: ESCO classification (c) European Union, see `data/SOURCES.md`.
 
+mod eval;
 mod text;
+mod titles;
+
+pub use eval::{EVAL_DEPTH, TitleMiss, TitleScore};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -23,6 +33,9 @@ use std::sync::OnceLock;
 use text::{
     Token, is_head, is_inflection_of, mark_places, modifier_variants, osa_distance, split_head,
     tokenize,
+};
+use titles::{
+    FIELD_MANAGERS, GramIndex, PrefixIndex, english_compound, is_manager_word, is_senior_word,
 };
 
 /// Everyday Danish job titles that ESCO files under another unit group than the job the word names in use:
@@ -43,6 +56,22 @@ const MAX_TOKENS: usize = 16;
 /// Evidence from only the place of work ("skole" in "pedel på en skole") counts
 /// less when the text also names the job itself.
 const PLACE_FACTOR: f32 = 0.85;
+/// Trigram similarity (Dice) below which a label is not a candidate, how many labels are kept, and
+/// the weight of similarity against real evidence (an exact label scores 1.0).
+const TRIGRAM_MIN: f32 = 0.3;
+const TRIGRAM_CANDIDATES: usize = 20;
+const TRIGRAM_WEIGHT: f32 = 0.7;
+/// A trigram candidate this strong (Dice about 0.6) spells the title nearly alike.
+const SPELLED_ALIKE: f32 = 0.42;
+/// Answers found through a rewritten form of the title count a little less than the title itself.
+const VARIANT_FACTOR: f32 = 0.97;
+/// Typeahead looks at this many label word starts, and scores its answers below real evidence.
+const TYPEAHEAD_SCAN: usize = 1500;
+const TYPEAHEAD_SCORE: f32 = 0.45;
+/// Near-duplicates of an answer, and similar spellings next to real evidence, score at most this
+/// share of the first answer: listed, but below the share (0.6) at which the matcher keeps a second
+/// reading of the same text.
+const ALTERNATIVE_SHARE: f32 = 0.59;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct OccupationMatch {
@@ -127,6 +156,17 @@ pub struct Taxonomy {
     vocab_stems: HashSet<String>,
     /// Sorted (hash of a 1-deletion variant, vocab index): SymSpell-style index.
     deletes: Vec<(u64, u32)>,
+    /// Character trigrams of every label: the candidate generator that reaches every occupation.
+    grams: GramIndex,
+    /// Word starts of every label, for typeahead.
+    prefixes: PrefixIndex,
+    /// Occupations whose cluster stands for a group default: the everyday entry-level jobs that
+    /// colloquial goals name, kept as one answer so goals and job titles of the same job agree.
+    in_default_cluster: Vec<bool>,
+    /// Field unit group -> (management unit group, its default occupation).
+    field_managers: HashMap<&'static str, (&'static str, u32)>,
+    /// How common an occupation is, for ordering typeahead answers.
+    commonness: Vec<f32>,
 }
 
 static EMBEDDED: OnceLock<Taxonomy> = OnceLock::new();
@@ -209,6 +249,39 @@ fn major_group_prior(isco: &str) -> f32 {
     }
 }
 
+/// A first answer at least this strong reads the text; below it the text is likely being typed.
+const CONFIDENT: f32 = 0.6;
+
+fn same_answer(a: &OccupationMatch, b: &OccupationMatch) -> bool {
+    if a.esco_uri.is_empty() && b.esco_uri.is_empty() {
+        a.isco_code == b.isco_code
+    } else {
+        a.esco_uri == b.esco_uri
+    }
+}
+
+fn sort_matches(out: &mut [OccupationMatch]) {
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.isco_code.cmp(&b.isco_code))
+            .then_with(|| a.label.cmp(&b.label))
+    });
+}
+
+fn senior_prior(isco: &str, manager: bool) -> f32 {
+    // A managerial title is most likely a manager (major group 1), a professional one ("-ingeniør",
+    // "-konsulent") a professional (2) or associate professional (3).
+    match (isco.as_bytes().first(), manager) {
+        (Some(b'1'), true) => 1.0,
+        (Some(b'2'), true) => 0.9,
+        (Some(b'1'), false) => 0.6,
+        (Some(b'2'), false) => 1.0,
+        (Some(b'3'), _) => 0.7,
+        _ => 0.3,
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum CandKey {
     Occ(u32),
@@ -219,6 +292,8 @@ struct Cand {
     score: f32,
     kind: MatchKind,
     matched: String,
+    /// Found by trigram similarity only: it names no occupation for group-level evidence to land on.
+    similar: bool,
 }
 
 #[derive(Default)]
@@ -228,6 +303,10 @@ struct Acc {
     support: HashMap<(&'static str, u8), f32>,
     /// Per ISCO group: the occupation a lexicon term named, with the term's score.
     hints: HashMap<&'static str, (f32, u32)>,
+    /// The title ends in a managerial or professional head ("-chef", "konsulent").
+    senior: bool,
+    /// ... a managerial one, whose field word names the field it leads.
+    manager: bool,
 }
 
 impl Acc {
@@ -250,6 +329,7 @@ impl Acc {
                 c.score = score;
                 c.kind = kind;
                 c.matched = matched.to_string();
+                c.similar = false;
             }
             None => {
                 self.cands.insert(
@@ -258,6 +338,33 @@ impl Acc {
                         score,
                         kind,
                         matched: matched.to_string(),
+                        similar: false,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Trigram-similar labels: candidates only, without supporting their group, because a similar
+    /// spelling is no independent evidence for what the text means.
+    fn add_similar(&mut self, occ: u32, score: f32, matched: &str) {
+        let key = CandKey::Occ(occ);
+        match self.cands.get_mut(&key) {
+            Some(c) if c.score >= score => {}
+            Some(c) => {
+                c.score = score;
+                c.kind = MatchKind::Fuzzy;
+                c.matched = matched.to_string();
+                c.similar = true;
+            }
+            None => {
+                self.cands.insert(
+                    key,
+                    Cand {
+                        score,
+                        kind: MatchKind::Fuzzy,
+                        matched: matched.to_string(),
+                        similar: true,
                     },
                 );
             }
@@ -388,14 +495,13 @@ impl Taxonomy {
         let mut stem_index: HashMap<String, Vec<u32>> = HashMap::new();
         let mut vocab_set: HashSet<String> = HashSet::new();
         let mut label_vec = Vec::with_capacity(labels.len());
+        let mut label_words: Vec<Vec<String>> = Vec::with_capacity(labels.len());
         for (i, (occ, text, preferred)) in labels.into_iter().enumerate() {
             let li = i as u32;
             let toks = tokenize(text);
+            label_words.push(toks.iter().map(|t| t.norm.clone()).collect());
             let key: String = toks.iter().map(|t| t.norm.as_str()).collect();
             let skey: String = toks.iter().map(|t| t.stem.as_str()).collect();
-            if key.is_empty() {
-                continue;
-            }
             exact.entry(key.clone()).or_default().push(li);
             exact_stemmed.entry(skey).or_default().push(li);
             if key.chars().count() <= 30 {
@@ -483,6 +589,18 @@ impl Taxonomy {
                 defaults.insert(*k, o);
             }
         }
+        let default_set: HashSet<u32> = defaults.values().copied().collect();
+        let in_default_cluster: Vec<bool> = canon.iter().map(|c| default_set.contains(c)).collect();
+        let mut field_managers = HashMap::new();
+        for (field, group, label) in FIELD_MANAGERS {
+            if let (Some((f, _)), Some((g, _)), Some(&o)) = (
+                groups.get_key_value(field),
+                groups.get_key_value(group),
+                by_pref.get(&(*group, label.to_string())),
+            ) {
+                field_managers.insert(*f, (*g, o));
+            }
+        }
         let mut lexicon = parse_lexicon(LEXICON_TSV, &groups);
         let mut competences = parse_lexicon(COMPETENCES_TSV, &groups);
         for e in lexicon.iter_mut().chain(competences.iter_mut()) {
@@ -541,6 +659,27 @@ impl Taxonomy {
             }
         }
 
+        let word_refs = || {
+            label_words
+                .iter()
+                .map(|w| w.iter().map(String::as_str).collect())
+        };
+        let grams = GramIndex::build(word_refs());
+        let prefixes = PrefixIndex::build(word_refs());
+        // Typeahead puts the jobs people name first: those the lexicon or a group default names, then
+        // occupations with many labels (many ways of saying it), entry-level ones before rarer ones.
+        let mut named: HashSet<u32> = default_set.clone();
+        for e in &lexicon {
+            named.extend(e.occ.iter().flatten());
+        }
+        let commonness: Vec<f32> = (0..occupations.len())
+            .map(|o| {
+                let base = if named.contains(&canon[o]) { 1.0 } else { 0.0 };
+                base + 0.05 * (n_labels[o].min(10) as f32)
+                    + 0.2 * major_group_prior(occupations[o].isco)
+            })
+            .collect();
+
         Taxonomy {
             occupations,
             labels: label_vec,
@@ -560,11 +699,23 @@ impl Taxonomy {
             loanwords,
             vocab_stems,
             deletes,
+            grams,
+            prefixes,
+            in_default_cluster,
+            field_managers,
+            commonness,
         }
     }
 
     pub fn occupation_count(&self) -> usize {
         self.occupations.len()
+    }
+
+    /// Every ESCO occupation as (URI, Danish preferred label).
+    pub fn occupations(&self) -> impl Iterator<Item = (String, &'static str)> + '_ {
+        self.occupations
+            .iter()
+            .map(|o| (format!("{ESCO_PREFIX}{}", o.uuid), o.preferred))
     }
 
     fn canon_of(&self, occ: u32) -> u32 {
@@ -583,7 +734,6 @@ impl Taxonomy {
         matched: &str,
         kind: MatchKind,
     ) -> Option<OccupationMatch> {
-        let occ = self.canon.get(occ as usize).copied().unwrap_or(occ);
         let o = self.occupations.get(occ as usize)?;
         Some(OccupationMatch {
             esco_uri: format!("{ESCO_PREFIX}{}", o.uuid),
@@ -621,7 +771,7 @@ impl Taxonomy {
         let code = code.trim();
         if let Some(uuid) = code.strip_prefix(ESCO_PREFIX) {
             let occ = *self.by_uuid.get(uuid.trim_end_matches('/'))?;
-            return self.occ_match(occ, 1.0, code, MatchKind::Code);
+            return self.occ_match(self.canon_of(occ), 1.0, code, MatchKind::Code);
         }
         if !code.bytes().all(|b| b.is_ascii_digit()) {
             return None;
@@ -698,6 +848,17 @@ impl Taxonomy {
             .filter_map(|l| self.labels.get(*l as usize).map(|l| l.occ))
             .collect();
         let ambiguity = 0.01 * (distinct.len().saturating_sub(1) as f32).min(5.0);
+        // When the whole text is one occupation's preferred label, it names that one; as another's
+        // alternative label it is only a synonym.
+        let someones_name = ids
+            .iter()
+            .any(|l| self.labels.get(*l as usize).is_some_and(|l| l.preferred));
+        let whole_text = kind == MatchKind::ExactLabel && base >= 0.9;
+        let synonym_penalty = if someones_name && whole_text {
+            0.1
+        } else {
+            0.04
+        };
         for &li in ids {
             let Some(l) = self.labels.get(li as usize) else {
                 continue;
@@ -705,9 +866,115 @@ impl Taxonomy {
             let Some(o) = self.occupations.get(l.occ as usize) else {
                 continue;
             };
-            let s = base - if l.preferred { 0.0 } else { 0.04 } - ambiguity;
-            acc.add(CandKey::Occ(self.canon_of(l.occ)), o.isco, s, kind, l.text);
+            let s = base - if l.preferred { 0.0 } else { synonym_penalty } - ambiguity;
+            // A label that names exactly one occupation answers with it, even inside a cluster of
+            // near-duplicates; the cluster's other members follow as alternatives.
+            let occ = if distinct.len() == 1 {
+                self.member_or_canon(l.occ)
+            } else {
+                self.canon_of(l.occ)
+            };
+            acc.add(CandKey::Occ(occ), o.isco, s, kind, l.text);
         }
+    }
+
+    /// The occupation itself, unless its cluster stands for an everyday job that colloquial goals
+    /// name by the group default: there the cluster answers as one, so goal and title agree.
+    fn member_or_canon(&self, occ: u32) -> u32 {
+        if self
+            .in_default_cluster
+            .get(occ as usize)
+            .copied()
+            .unwrap_or(true)
+        {
+            self.canon_of(occ)
+        } else {
+            occ
+        }
+    }
+
+    /// Occupations of the same near-duplicate cluster that carry the matched label too: the ESCO
+    /// occupations the merged answer stands for.
+    fn alternatives(&self, occ: u32, matched: &str) -> Vec<u32> {
+        let key: String = tokenize(matched).iter().map(|t| t.norm.as_str()).collect();
+        let root = self.canon_of(occ);
+        let mut out: Vec<u32> = Vec::new();
+        for &li in self.exact.get(&key).map_or(&[][..], |v| v.as_slice()) {
+            if let Some(l) = self.labels.get(li as usize)
+                && l.occ != occ
+                && self.canon_of(l.occ) == root
+                && !out.contains(&l.occ)
+            {
+                out.push(l.occ);
+            }
+        }
+        if occ != root && !out.contains(&root) {
+            out.push(root);
+        }
+        out
+    }
+
+    /// Labels whose character trigrams resemble the text's: reaches every occupation, also for
+    /// titles no other stage understands, with scores below those of real evidence.
+    fn add_trigram_candidates(&self, acc: &mut Acc, words: &[&str], min: f32, fuzz_penalty: f32) {
+        for (li, dice) in self.grams.search(words, min, TRIGRAM_CANDIDATES) {
+            if let Some(l) = self.labels.get(li as usize) {
+                let pref = if l.preferred { 0.01 } else { 0.0 };
+                let s = (TRIGRAM_WEIGHT * dice + pref - fuzz_penalty).max(0.01);
+                acc.add_similar(self.member_or_canon(l.occ), s, l.text);
+            }
+        }
+    }
+
+    /// Occupations with a label word starting with the text, label starts first, most common first.
+    pub fn typeahead(&self, prefix: &str, limit: usize) -> Vec<OccupationMatch> {
+        let words: Vec<String> =
+            tokenize(&prefix.chars().take(MAX_INPUT_CHARS).collect::<String>())
+                .into_iter()
+                .map(|t| t.norm)
+                .collect();
+        let q = words.join(" ");
+        if q.chars().count() < 2 || limit == 0 {
+            return Vec::new();
+        }
+        let mut best: HashMap<u32, (bool, bool, &'static str)> = HashMap::new();
+        for (li, at_start) in self.prefixes.find(&q, TYPEAHEAD_SCAN) {
+            let Some(l) = self.labels.get(li as usize) else {
+                continue;
+            };
+            let e = best.entry(l.occ).or_insert((at_start, l.preferred, l.text));
+            if (at_start, l.preferred) > (e.0, e.1) {
+                *e = (at_start, l.preferred, l.text);
+            }
+        }
+        let mut ranked: Vec<(u32, bool, f32, &'static str, bool)> = best
+            .into_iter()
+            .map(|(o, (start, preferred, text))| {
+                let c = self.commonness.get(o as usize).copied().unwrap_or(0.0);
+                (o, start, c, text, preferred)
+            })
+            .collect();
+        // Label starts first, then jobs people name, then the shortest label (the general
+        // occupation before its specialisations), then an occupation's own name before another's
+        // synonym, then the rest of commonness.
+        let named = |c: f32| c >= 1.0;
+        ranked.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| named(b.2).cmp(&named(a.2)))
+                .then_with(|| a.3.chars().count().cmp(&b.3.chars().count()))
+                .then_with(|| b.4.cmp(&a.4))
+                .then_with(|| b.2.total_cmp(&a.2))
+                .then_with(|| a.0.cmp(&b.0))
+        });
+        ranked
+            .into_iter()
+            .take(limit)
+            .enumerate()
+            .filter_map(|(i, (o, _, _, text, _))| {
+                let s = (TYPEAHEAD_SCORE - 0.001 * i as f32).max(0.01);
+                self.occ_match(o, s, text, MatchKind::Words)
+            })
+            .collect()
     }
 
     /// Quality (0..=1) of the best way all term words occur in the tokens: a
@@ -764,14 +1031,121 @@ impl Taxonomy {
         if limit == 0 {
             return Vec::new();
         }
+        let mut out = self.normalize_title(text, limit);
         if let Some(first) = self.usage_override(text) {
-            let mut out = self.normalize_text(text, limit);
             out.retain(|m| m.esco_uri != first.esco_uri);
             out.insert(0, first);
-            out.truncate(limit);
+        }
+        out.truncate(limit);
+        out
+    }
+
+    /// Official titles name the occupation in forms the pipeline reads as more than one text: a
+    /// qualifier after a comma ("leder, lager" is "lagerleder"), an English title ("warehouse manager"
+    /// is "lagerchef"). A label those forms hit exactly counts as if the text had said it; and a
+    /// single word being typed is completed from the labels (typeahead).
+    fn normalize_title(&self, text: &str, limit: usize) -> Vec<OccupationMatch> {
+        let mut out = self.normalize_text(text, limit);
+        let trimmed = text.trim();
+        if trimmed.starts_with(ESCO_PREFIX) || trimmed.bytes().all(|b| b.is_ascii_digit()) {
             return out;
         }
-        self.normalize_text(text, limit)
+        let capped: String = trimmed.chars().take(MAX_INPUT_CHARS).collect();
+        let content = |t: &str| -> Vec<String> {
+            tokenize(t)
+                .into_iter()
+                .filter(|t| !t.stop)
+                .map(|t| t.norm)
+                .collect()
+        };
+        let mut variants: Vec<String> = Vec::new();
+        if let Some((head, qualifier)) = capped.split_once(',') {
+            let (h, q) = (content(head), content(qualifier));
+            if h.len() == 1 && (1..=2).contains(&q.len()) {
+                let joined = format!("{}{}", q.concat(), h[0]);
+                variants.extend(titles::swap_manager_head(&joined));
+                variants.push(joined);
+            }
+        }
+        let all = content(&capped);
+        if let [word] = all.as_slice() {
+            variants.extend(titles::swap_manager_head(word));
+        }
+        let words: Vec<&str> = all.iter().map(String::as_str).collect();
+        if words.len() <= 4
+            && let Some(danish) = english_compound(&words)
+        {
+            variants.push(danish);
+        }
+        let mut merged = false;
+        for v in &variants {
+            for mut m in self.normalize_text(v, limit) {
+                if !matches!(m.kind, MatchKind::ExactLabel | MatchKind::Compound) {
+                    continue;
+                }
+                m.score *= VARIANT_FACTOR;
+                merged = true;
+                match out.iter_mut().find(|o| same_answer(o, &m)) {
+                    Some(o) if o.score >= m.score => {}
+                    Some(o) => *o = m,
+                    None => out.push(m),
+                }
+            }
+        }
+        if merged {
+            sort_matches(&mut out);
+        }
+        if all.len() == 1 {
+            // A complete goal is read, never replaced by completions: only when nothing but word
+            // overlap or a similar spelling weakly matches is the word taken as being typed.
+            let confident = out.first().is_some_and(|m| {
+                m.score >= CONFIDENT || !matches!(m.kind, MatchKind::Words | MatchKind::Fuzzy)
+            });
+            self.complete_word(&mut out, &capped, limit, confident);
+        }
+        out
+    }
+
+    /// Typeahead for one word: when nothing reads it with confidence it is being typed, and the
+    /// labels it starts lead; otherwise they only fill the list, below the readings.
+    fn complete_word(
+        &self,
+        out: &mut Vec<OccupationMatch>,
+        word: &str,
+        limit: usize,
+        confident: bool,
+    ) {
+        if out.len() >= limit && confident {
+            return;
+        }
+        let mut typed = self.typeahead(word, limit);
+        if confident {
+            typed.retain(|t| !out.iter().any(|o| same_answer(o, t)));
+            // Completions fill the list without becoming a second reading of the word.
+            let first = out.first().map_or(TYPEAHEAD_SCORE, |m| m.score);
+            let floor = out
+                .last()
+                .map_or(TYPEAHEAD_SCORE, |m| m.score)
+                .min(first * ALTERNATIVE_SHARE);
+            for (i, mut t) in typed
+                .into_iter()
+                .take(limit - out.len().min(limit))
+                .enumerate()
+            {
+                t.score = (floor - 0.001 * (i + 1) as f32).max(0.0);
+                out.push(t);
+            }
+            return;
+        }
+        let floor = typed.last().map_or(TYPEAHEAD_SCORE, |m| m.score);
+        out.retain(|o| !typed.iter().any(|t| same_answer(o, t)));
+        let rest = std::mem::take(out);
+        out.extend(typed);
+        for (i, mut m) in rest.into_iter().enumerate() {
+            m.score = m.score.min(floor - 0.001 * (i + 1) as f32).max(0.0);
+            out.push(m);
+        }
+        out.truncate(limit);
     }
 
     /// A title whose everyday Danish meaning lies in another group than the ESCO label spelled the same way.
@@ -848,6 +1222,8 @@ impl Taxonomy {
         }
         let mut tokens = self.merge_split_compounds(tokens);
         mark_places(&mut tokens);
+        acc.senior = tokens.iter().any(|t| !t.stop && is_senior_word(&t.norm));
+        acc.manager = tokens.iter().any(|t| !t.stop && is_manager_word(&t.norm));
         let has_job_word = tokens.iter().any(|t| !t.stop && !t.place);
         let content: Vec<&Token> = tokens.iter().filter(|t| !t.stop).collect();
         let fuzzy = fuzz_penalty > 0.0;
@@ -936,7 +1312,7 @@ impl Taxonomy {
 
         // Lexicon: colloquial words and phrases mapped to ISCO groups.
         // Per group and token: the best lexicon weight that explains the token, so
-        // that terms agreeing on a group across words add up ("pleje af ældre").
+        // that terms agreeing on a group across words add up ("pasning af børn").
         type Joint = (u32, [f32; MAX_TOKENS], Vec<&'static str>);
         let mut joint: HashMap<&'static str, Joint> = HashMap::new();
         for (entries, factor) in [(&self.lexicon, 1.0f32), (&self.competences, 0.7)] {
@@ -1013,6 +1389,12 @@ impl Taxonomy {
             self.word_overlap(&mut acc, &part_refs, fuzz_penalty);
         }
 
+        let words: Vec<&str> = tokens.iter().map(|t| t.norm.as_str()).collect();
+        self.add_trigram_candidates(&mut acc, &words, TRIGRAM_MIN, fuzz_penalty);
+        if acc.cands.is_empty() {
+            // Nothing resembles the text closely: the nearest labels still beat an empty answer.
+            self.add_trigram_candidates(&mut acc, &words, 0.0, fuzz_penalty);
+        }
         self.rank(acc, limit)
     }
 
@@ -1174,13 +1556,15 @@ impl Taxonomy {
                 && let Some(occ) = self.occupations.get(*o as usize)
             {
                 let e = best_occ_in_group.entry(occ.isco).or_insert((*k, f32::MIN));
-                if c.score > e.1 {
+                if !c.similar && c.score > e.1 {
                     *e = (*k, c.score);
                 }
-                if matches!(
-                    c.kind,
-                    MatchKind::ExactLabel | MatchKind::Compound | MatchKind::Fuzzy
-                ) {
+                if !c.similar
+                    && matches!(
+                        c.kind,
+                        MatchKind::ExactLabel | MatchKind::Compound | MatchKind::Fuzzy
+                    )
+                {
                     let e = named_in_group.entry(occ.isco).or_insert((*k, f32::MIN));
                     if c.score > e.1 {
                         *e = (*k, c.score);
@@ -1206,8 +1590,51 @@ impl Taxonomy {
                 _ => None,
             })
             .collect();
-        let mut out: Vec<OccupationMatch> = Vec::new();
-        let mut group_scores: HashMap<CandKey, (f32, MatchKind, String)> = HashMap::new();
+        let mut out: Vec<(OccupationMatch, Option<u32>)> = Vec::new();
+        let mut group_scores: HashMap<CandKey, (f32, MatchKind, String, bool)> = HashMap::new();
+        let mut put =
+            |target: CandKey, score: f32, kind: MatchKind, matched: &str, similar: bool| {
+                let e =
+                    group_scores
+                        .entry(target)
+                        .or_insert((f32::MIN, kind, String::new(), similar));
+                if score > e.0 {
+                    *e = (score, kind, matched.to_string(), similar);
+                }
+            };
+        if acc.manager {
+            // "leder, lager": the field word's group stands for the group of those who lead that
+            // field; the occupation is the one the title spells most alike, else the group's default.
+            for (k, c) in &acc.cands {
+                let CandKey::Group(field) = k else { continue };
+                let Some(&(group, default)) = self.field_managers.get(field) else {
+                    continue;
+                };
+                let target = acc
+                    .cands
+                    .iter()
+                    .filter_map(|(k, c)| match k {
+                        CandKey::Occ(o)
+                            if (!c.similar || c.score >= SPELLED_ALIKE)
+                                && c.kind != MatchKind::Words
+                                && self.occupations.get(*o as usize).map(|o| o.isco)
+                                    == Some(group) =>
+                        {
+                            Some((*o, c.score))
+                        }
+                        _ => None,
+                    })
+                    .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+                    .map_or(default, |(o, _)| o);
+                put(
+                    CandKey::Occ(target),
+                    c.score,
+                    MatchKind::Lexicon,
+                    &c.matched,
+                    false,
+                );
+            }
+        }
         for (k, c) in acc.cands {
             let target = match k {
                 CandKey::Group(isco) => canonical(isco)
@@ -1224,14 +1651,11 @@ impl Taxonomy {
                 }
                 _ => k,
             };
-            let e = group_scores
-                .entry(target)
-                .or_insert((f32::MIN, c.kind, String::new()));
-            if c.score > e.0 {
-                *e = (c.score, c.kind, c.matched);
-            }
+            put(target, c.score, c.kind, &c.matched, c.similar);
         }
-        for (k, (score, kind, matched)) in group_scores {
+        let mut best_evidence = 0.0f32;
+        let mut spelled: Vec<bool> = Vec::with_capacity(group_scores.len());
+        for (k, (score, kind, matched, similar)) in group_scores {
             let isco = match k {
                 CandKey::Occ(o) => self.occupations.get(o as usize).map(|o| o.isco),
                 CandKey::Group(g) => Some(g),
@@ -1243,20 +1667,75 @@ impl Taxonomy {
                 &lex_support
             };
             let agree = other.get(isco).copied().unwrap_or(0.0);
+            let entry_level = isco.as_bytes().first().is_some_and(|b| *b >= b'4');
+            // A managerial or professional title reads its field words as the field, not as the
+            // entry-level job of that field, and expects a managerial or professional occupation.
+            let (score, prior) = if acc.senior {
+                let damp = if kind == MatchKind::Lexicon && entry_level {
+                    0.8
+                } else {
+                    1.0
+                };
+                (score * damp, senior_prior(isco, acc.manager))
+            } else {
+                (score, major_group_prior(isco))
+            };
             // Raw evidence is scaled below 1.0 so agreement and the prior can still
             // separate candidates that share an exact label.
-            let s = (0.8 * score + 0.15 * agree + 0.04 * major_group_prior(isco)).clamp(0.0, 0.99);
+            let s = (0.8 * score + 0.15 * agree + 0.04 * prior).clamp(0.0, 0.99);
+            if !similar {
+                best_evidence = best_evidence.max(s);
+            }
             let m = match k {
-                CandKey::Occ(o) => self.occ_match(o, s, &matched, kind),
-                CandKey::Group(g) => self.group_match(g, s, &matched, kind),
+                CandKey::Occ(o) => self.occ_match(o, s, &matched, kind).map(|m| (m, Some(o))),
+                CandKey::Group(g) => self.group_match(g, s, &matched, kind).map(|m| (m, None)),
             };
-            out.extend(m);
+            if let Some(m) = m {
+                out.push(m);
+                spelled.push(similar);
+            }
+        }
+        // Similar spellings fill the list below real evidence: they are not a second reading of
+        // a text something else has read.
+        if best_evidence > 0.0 {
+            for ((m, _), _) in out.iter_mut().zip(&spelled).filter(|(_, s)| **s) {
+                m.score = m.score.min(best_evidence * ALTERNATIVE_SHARE);
+            }
         }
         out.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.isco_code.cmp(&b.isco_code))
-                .then_with(|| a.label.cmp(&b.label))
+            b.0.score
+                .total_cmp(&a.0.score)
+                .then_with(|| a.0.isco_code.cmp(&b.0.isco_code))
+                .then_with(|| a.0.label.cmp(&b.0.label))
+        });
+        out.truncate(limit);
+        // Only answers that will be shown bring their near-duplicates along.
+        let mut alternatives = Vec::new();
+        let first = out.first().map_or(0.0, |(m, _)| m.score);
+        for (m, occ) in &out {
+            if let Some(o) = occ
+                && matches!(m.kind, MatchKind::ExactLabel | MatchKind::Compound)
+            {
+                for alt in self.alternatives(*o, &m.matched) {
+                    alternatives.extend(self.occ_match(
+                        alt,
+                        (m.score - 0.001).min(first * ALTERNATIVE_SHARE),
+                        &m.matched,
+                        m.kind,
+                    ));
+                }
+            }
+        }
+        let mut out: Vec<OccupationMatch> = out.into_iter().map(|(m, _)| m).collect();
+        out.extend(alternatives);
+        sort_matches(&mut out);
+        let mut seen: HashSet<String> = HashSet::new();
+        out.retain(|m| {
+            seen.insert(if m.esco_uri.is_empty() {
+                m.isco_code.clone()
+            } else {
+                m.esco_uri.clone()
+            })
         });
         out.truncate(limit);
         out
@@ -1333,6 +1812,15 @@ mod tests {
         assert!(t.resolve_code("12").is_none());
         assert!(t.resolve_code("abcd").is_none());
         assert!(t.isco_title("93").is_some());
+    }
+
+    #[test]
+    fn field_managers_resolve() {
+        // A table row whose group or occupation label is not in the data would be dropped silently.
+        assert_eq!(
+            Taxonomy::embedded().field_managers.len(),
+            FIELD_MANAGERS.len()
+        );
     }
 
     #[test]
