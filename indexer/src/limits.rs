@@ -196,6 +196,9 @@ pub mod registry {
     pub const MATCH_NEED_ID: Bound = text("MatchNeedRequest.need_id", KEY_CHARS);
     pub const RUN_JOBCENTER: Bound = text("StartRunRequest.jobcenter", FORMATTED);
     pub const RUN_ID: Bound = text("GetRunRequest.run_id", KEY_CHARS);
+    pub const AUDIT_CITIZEN_REF: Bound = text("ReadAuditRequest.citizen_ref", KEY_CHARS);
+    pub const AUDIT_FROM: Bound = text("ReadAuditRequest.from", FORMATTED);
+    pub const AUDIT_TO: Bound = text("ReadAuditRequest.to", FORMATTED);
 }
 
 /// Every bound, in the order of the README table.
@@ -276,6 +279,9 @@ pub const ALL: &[Bound] = &[
     registry::MATCH_NEED_ID,
     registry::RUN_JOBCENTER,
     registry::RUN_ID,
+    registry::AUDIT_CITIZEN_REF,
+    registry::AUDIT_FROM,
+    registry::AUDIT_TO,
 ];
 
 /// Violations reported for one record or request; the rest are counted in one last entry, so an error (and

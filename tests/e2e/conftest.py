@@ -53,11 +53,13 @@ def free_port() -> int:
 class Server:
     """One `jobmatch serve` process."""
 
-    def __init__(self, data_dir: Path, binary: Path | None = None, demo: bool = True):
+    def __init__(self, data_dir: Path, binary: Path | None = None, demo: bool = True, env: dict | None = None):
         self.data_dir = data_dir
         self.binary = binary
         self.demo = demo
+        self.extra_env = env or {}
         self.port = free_port()
+        self.admin_port = free_port()
         self.addr = f"127.0.0.1:{self.port}"
         self.log_path = data_dir.parent / f"server-{self.port}.log"
         self.proc = None
@@ -76,7 +78,9 @@ class Server:
             stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             # JOBMATCH_* variables are server configuration (figment); keep the caller's out of the test server.
             env={**{k: v for k, v in os.environ.items() if not k.startswith("JOBMATCH_")},
-                 "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+                 "RUST_LOG": os.environ.get("RUST_LOG", "warn"),
+                 "JOBMATCH_ADMIN_LISTEN": f"127.0.0.1:{self.admin_port}",
+                 **self.extra_env},
         )
         self.channel = grpc.insecure_channel(self.addr)
         self.wait_serving()

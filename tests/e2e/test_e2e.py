@@ -135,6 +135,82 @@ def test_grpcurl_search_with_reflection(server):
     _grpcurl_search(_grpcurl(), server, [])
 
 
+def _admin(server, path):
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.admin_port}{path}", timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_no_personal_data_in_logs_metrics_or_traces(workdir, pb):
+    """Every value of a citizen's profile goes through the citizen and match RPCs of a server logging at debug
+    level (JSON, spans included); afterwards neither its log nor its metrics hold any of them."""
+    data = workdir / "pii"
+    data.mkdir()
+    debug = "info,jobmatch_server=debug,jobmatch_matching=debug,jobmatch_store=debug,jobmatch_indexer=debug"
+    s = Server(data, env={"RUST_LOG": debug, "JOBMATCH_LOG_FORMAT": "json"})
+    s.start()
+    try:
+        values = {
+            "citizen_ref": "PIIREF-7Q3X9",
+            "goal": "zqxgoal tømrer",
+            "competence": "zqxcompetence truckcertifikat",
+            "experience": "zqxexperience lagerarbejde",
+            "cv_text": "zqxcvtext har arbejdet som pakker",
+            "placement": "PIIPLACE-55K",
+        }
+        citizen = pb.records.CitizenProfile(
+            citizen_ref=values["citizen_ref"], municipality_code="0751",
+            home=pb.records.Home(postcode="8210"), max_distance_km=25,
+            job_goals=[pb.records.JobGoal(text=values["goal"])],
+            competences=[values["competence"]],
+            experience=[pb.records.Experience(title=values["experience"], years=2)],
+            education="vocational", danish_level="good", physical_capacity="medium", cv_text=values["cv_text"],
+            available_hours_per_week=20)
+        tenant = (("x-jobmatch-tenant", "0751"),)
+        citizens = pb.grpc.CitizenServiceStub(s.channel)
+        citizens.UpsertCitizen(citizen, metadata=tenant, timeout=10)
+        citizens.GetCitizen(pb.service.GetCitizenRequest(citizen_ref=values["citizen_ref"]), metadata=tenant, timeout=10)
+        matcher = pb.grpc.MatchServiceStub(s.channel)
+        resp = matcher.MatchCitizen(pb.service.MatchCitizenRequest(
+            citizen=citizen, options=pb.service.MatchOptions(explain=True)), metadata=tenant, timeout=10)
+        if resp.candidates:
+            c = resp.candidates[0]
+            citizens.RecordPlacementOutcome(pb.records.PlacementOutcome(
+                placement_id=values["placement"], citizen_ref=values["citizen_ref"], cvr=c.company.cvr,
+                kind="internship", started="2026-11-02"), metadata=tenant, timeout=10)
+        # A refused call carries the values too.
+        bad = pb.records.CitizenProfile()
+        bad.CopyFrom(citizen)
+        bad.home.postcode = "0000"
+        with pytest.raises(grpc.RpcError):
+            citizens.UpsertCitizen(bad, metadata=tenant, timeout=10)
+        audit = pb.grpc.AuditServiceStub(s.channel)
+        trail = audit.ReadAudit(pb.service.ReadAuditRequest(citizen_ref=values["citizen_ref"]),
+                                metadata=tenant, timeout=10)
+        assert [e.method for e in trail.entries][:2] == ["UpsertCitizen", "GetCitizen"], trail
+        citizens.DeleteCitizen(pb.service.DeleteCitizenRequest(citizen_ref=values["citizen_ref"]),
+                               metadata=tenant, timeout=10)
+        status, metrics = _admin(s, "/metrics")
+        assert status == 200 and "jobmatch_rpc_requests_total" in metrics, metrics[:500]
+        assert 'method="MatchCitizen"' in metrics
+        status, ready = _admin(s, "/readyz")
+        assert status == 200 and "auth: NONE" in ready, ready
+        assert _admin(s, "/livez")[0] == 200
+    finally:
+        s.terminate()
+    log = s.log_path.read_text(errors="replace")
+    assert "UpsertCitizen" in log and "MatchCitizen" in log, "the log holds the RPC spans"
+    # The distinctive words of each value (the rest are everyday words that logs hold anyway).
+    needles = {k: [v] + [p for p in v.split() if p.startswith("zqx")] for k, v in values.items()}
+    leaks = {k: n for k, ns in needles.items() for n in ns
+             for text in (log, metrics) if n.lower() in text.lower()}
+    assert not leaks, f"personal data in logs or metrics: {leaks}"
+
+
 def test_kill_9_keeps_every_acknowledged_write_and_no_broken_stream(workdir):
     """Three rounds of SIGKILL during single upserts, bulk streams and broken-off streams (crash.py runs 70)."""
     import crash

@@ -63,6 +63,8 @@ impl TestServer {
             demo_data: demo,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             search_threads: 2,
+            // Tests run many servers at once; the admin port is opened by the tests that need it.
+            admin_listen: String::new(),
             ..Default::default()
         };
         configure(&mut config);
@@ -88,7 +90,14 @@ impl TestServer {
             .await
             .map_err(|e| format!("{e:#}"))
         });
-        let channel = connect(addr).await;
+        // A TLS server is reached by the test's own TLS channel; this one is only there to be replaced.
+        let channel = if !app.config.auth.tls_cert.as_os_str().is_empty() {
+            Endpoint::from_shared(format!("http://{addr}"))
+                .expect("endpoint")
+                .connect_lazy()
+        } else {
+            connect(addr).await
+        };
         TestServer {
             addr,
             channel,

@@ -2,6 +2,7 @@
 //! Each test starts its own real server on a free port (see jobmatch_tests::TestServer).
 
 mod integration {
+    pub mod auth;
     pub mod crud;
     pub mod hardening;
     pub mod health;

@@ -16,10 +16,12 @@ use jobmatch_proto::v1::{Company, Need};
 use jobmatch_store::{EmbeddedStore, RedisChangeLog, RedisStore, Store};
 use jobmatch_taxonomy::Taxonomy;
 
+use crate::auth::Authenticator;
 use crate::config::{Backend, Config};
 use crate::error::ServiceError;
 use crate::pool::WorkPool;
 use crate::replica::Replication;
+use jobmatch_store::AuditEntry;
 
 /// File in the data directory that marks an installation as set up: demo data is loaded only into a data
 /// directory without it, so an index that was emptied by deletes stays empty.
@@ -37,6 +39,11 @@ pub struct App {
     pub store: Arc<dyn Store>,
     /// The change log and its follower, with the Redis backend.
     pub replication: Option<Arc<Replication>>,
+    /// Checks every RPC's credentials.
+    pub auth: Authenticator,
+    /// With Redis: audit entries written while Redis is away, moved to Redis when it is back, so a match
+    /// answered from the local index is still audited.
+    pub audit_spool: Option<EmbeddedStore>,
 }
 
 impl App {
@@ -70,11 +77,16 @@ impl App {
                 (Arc::new(store), Some(replication))
             }
         };
-        Ok(App::with_store(config, index, matcher, store, replication))
+        App::with_store(config, index, matcher, store, replication)
     }
 
-    /// An app over an index opened elsewhere (benchmarks, fuzzing), with an embedded store in `store_dir`.
-    pub fn new(config: Config, index: Arc<JobIndex>, matcher: Arc<Matcher>) -> App {
+    /// An app over an index opened elsewhere (benchmarks, fuzzing), with an embedded store in a temporary
+    /// directory.
+    pub fn new(
+        config: Config,
+        index: Arc<JobIndex>,
+        matcher: Arc<Matcher>,
+    ) -> Result<App, ServiceError> {
         let store = tempfile_store();
         App::with_store(config, index, matcher, store, None)
     }
@@ -85,10 +97,19 @@ impl App {
         matcher: Arc<Matcher>,
         store: Arc<dyn Store>,
         replication: Option<Arc<Replication>>,
-    ) -> App {
+    ) -> Result<App, ServiceError> {
+        let auth = Authenticator::new(&config.auth)
+            .map_err(|e| ServiceError::FailedPrecondition(e.to_string()))?;
         let pool = WorkPool::new("search", config.threads(), config.work_queue);
         let writer = Arc::new(WorkPool::new("writer", 1, config.write_queue));
-        App {
+        let audit_spool = match replication {
+            Some(_) => Some(EmbeddedStore::open(
+                &config.data_dir.join("audit-spool.redb"),
+            )?),
+            None => None,
+        };
+        Ok(App {
+            audit_spool,
             config,
             index,
             matcher,
@@ -96,7 +117,8 @@ impl App {
             writer,
             store,
             replication,
-        }
+            auth,
+        })
     }
 
     pub fn request_cap(&self) -> Duration {
@@ -199,6 +221,44 @@ impl App {
     }
 
     /// Refreshes the companies' records of paid hours from the store.
+    /// Appends to the audit trail: the store's, or while it is away (Redis) the local spool. Fails only when
+    /// neither can be written, and then the caller must not answer.
+    pub async fn audit(&self, entries: &[AuditEntry]) -> Result<(), ServiceError> {
+        match self.store.append_audit(entries).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let Some(spool) = &self.audit_spool else {
+                    return Err(e.into());
+                };
+                tracing::warn!(error = %e, "audit trail spooled locally until the store is back");
+                spool
+                    .append_audit(entries)
+                    .await
+                    .map_err(ServiceError::from)
+            }
+        }
+    }
+
+    /// Moves spooled audit entries to the store; returns how many.
+    pub async fn drain_audit_spool(&self) -> Result<usize, ServiceError> {
+        let Some(spool) = &self.audit_spool else {
+            return Ok(0);
+        };
+        let mut moved = 0;
+        loop {
+            let batch = spool.take_audit(500).await?;
+            if batch.is_empty() {
+                return Ok(moved);
+            }
+            if let Err(e) = self.store.append_audit(&batch).await {
+                // Back into the spool (its time order is kept by the entries' own timestamps).
+                spool.append_audit(&batch).await?;
+                return Err(e.into());
+            }
+            moved += batch.len();
+        }
+    }
+
     pub async fn refresh_company_records(&self) -> Result<(), ServiceError> {
         let evidence = self.store.company_evidence().await?;
         let records: HashMap<String, CompanyRecord> = evidence

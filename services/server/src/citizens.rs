@@ -2,7 +2,8 @@
 //!
 //! Every call needs a tenant (the `x-jobmatch-tenant` header) and reaches that jobcenter's citizens only:
 //! another jobcenter's citizen is NOT_FOUND, exactly as one that does not exist, so nothing is revealed.
-//! Reads and changes of citizen data are written to the audit trail (target `jobmatch::audit`).
+//! Every read or change of citizen data is written to the audit trail (the store's, apart from the logs)
+//! before its answer leaves.
 
 use jobmatch_indexer::{Violations, limits, validate};
 use jobmatch_proto::v1::citizen_service_server::CitizenService;
@@ -12,7 +13,7 @@ use jobmatch_proto::v1::{
     PlacementOutcome, PotentialChange, RecordPlacementOutcomeResponse, StoredCandidate,
     StoredMatchesResponse, UpsertResponse,
 };
-use jobmatch_store::{HoursFrom, StoredMatches};
+use jobmatch_store::{AuditEntry, HoursFrom, StoredMatches};
 use tonic::{Request, Response, Status};
 
 use crate::context::{RequestContext, TENANT_HEADER, handle};
@@ -35,17 +36,65 @@ fn not_found(citizen_ref: &str) -> ServiceError {
     ))
 }
 
-/// Records a read or change of citizen data. The reference is pseudonymous and plain ASCII (validated).
-pub fn audit(ctx: &RequestContext, action: &str, citizen_ref: &str, outcome: &str) {
-    tracing::info!(
-        target: "jobmatch::audit",
-        request_id = %ctx.request_id,
-        tenant = ctx.tenant.as_deref().unwrap_or("-"),
-        citizen_ref = %citizen_ref.escape_debug(),
-        action,
-        outcome,
-        "audit"
-    );
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// An audit entry for one citizen reference. The trail is kept per jobcenter: the caller's, or for a national
+/// client the citizen's own (so that jobcenter's data protection officer sees who read its citizens).
+pub fn audit_entry(
+    ctx: &RequestContext,
+    jobcenter: Option<&str>,
+    method: &str,
+    citizen_ref: &str,
+    outcome: &str,
+) -> AuditEntry {
+    AuditEntry {
+        at_ms: now_ms(),
+        client: ctx.principal.client.clone(),
+        jobcenter: ctx
+            .tenant
+            .as_deref()
+            .or(jobcenter)
+            .unwrap_or("national")
+            .to_string(),
+        citizen_ref: citizen_ref.to_string(),
+        method: method.to_string(),
+        outcome: outcome.to_string(),
+        request_id: ctx.request_id.clone(),
+    }
+}
+
+/// The outcome word of a result, for the audit trail.
+fn outcome_of<T>(result: &Result<T, ServiceError>) -> &'static str {
+    match result {
+        Ok(_) => "ok",
+        Err(ServiceError::NotFound(_)) => "not_found",
+        Err(ServiceError::PermissionDenied(_)) => "denied",
+        Err(ServiceError::InvalidArgument { .. } | ServiceError::InvalidRecord(_)) => "invalid",
+        Err(ServiceError::FailedPrecondition(_)) => "refused",
+        Err(_) => "failed",
+    }
+}
+
+impl Api {
+    /// Writes the audit entry of a call on citizen data before its answer leaves: when the trail cannot be
+    /// written, the caller gets UNAVAILABLE instead of the data, so no read goes unrecorded.
+    pub(crate) async fn audited<T>(
+        &self,
+        ctx: &RequestContext,
+        method: &str,
+        citizen_ref: &str,
+        result: Result<T, ServiceError>,
+    ) -> Result<T, ServiceError> {
+        let entry = audit_entry(ctx, None, method, citizen_ref, outcome_of(&result));
+        self.app().audit(&[entry]).await.inspect_err(|e| {
+            tracing::error!(error = %e, "the audit trail cannot be written; the call is refused");
+        })?;
+        result
+    }
 }
 
 fn check_ref(bound: &limits::Bound, citizen_ref: &str) -> Result<(), ServiceError> {
@@ -158,10 +207,10 @@ impl CitizenService for Api {
         &self,
         request: Request<CitizenProfile>,
     ) -> Result<Response<UpsertResponse>, Status> {
-        let (meta, _, mut citizen) = request.into_parts();
+        let (meta, ext, mut citizen) = request.into_parts();
         handle(
             "UpsertCitizen",
-            &meta,
+            self.call(&meta, &ext),
             self.app().request_cap(),
             |ctx| async move {
                 let jobcenter = tenant(&ctx)?;
@@ -180,8 +229,15 @@ impl CitizenService for Api {
                         "citizen_ref is in use; choose another reference".into(),
                     ));
                 }
-                let created = self.app().store.upsert_citizen(&citizen).await?;
-                audit(&ctx, "upsert_citizen", &citizen.citizen_ref, "ok");
+                let created = self.app().store.upsert_citizen(&citizen).await;
+                let created = self
+                    .audited(
+                        &ctx,
+                        "UpsertCitizen",
+                        &citizen.citizen_ref,
+                        created.map_err(ServiceError::from),
+                    )
+                    .await?;
                 Ok(UpsertResponse {
                     key: citizen.citizen_ref,
                     created,
@@ -196,21 +252,16 @@ impl CitizenService for Api {
         &self,
         request: Request<GetCitizenRequest>,
     ) -> Result<Response<CitizenProfile>, Status> {
-        let (meta, _, req) = request.into_parts();
+        let (meta, ext, req) = request.into_parts();
         handle(
             "GetCitizen",
-            &meta,
+            self.call(&meta, &ext),
             self.app().request_cap(),
             |ctx| async move {
                 check_ref(&limits::registry::GET_CITIZEN_REF, &req.citizen_ref)?;
                 let found = self.own_citizen(&ctx, &req.citizen_ref).await;
-                audit(
-                    &ctx,
-                    "get_citizen",
-                    &req.citizen_ref,
-                    if found.is_ok() { "ok" } else { "not_found" },
-                );
-                found
+                self.audited(&ctx, "GetCitizen", &req.citizen_ref, found)
+                    .await
             },
         )
         .await
@@ -220,18 +271,23 @@ impl CitizenService for Api {
         &self,
         request: Request<DeleteCitizenRequest>,
     ) -> Result<Response<DeleteCitizenResponse>, Status> {
-        let (meta, _, req) = request.into_parts();
+        let (meta, ext, req) = request.into_parts();
         handle(
             "DeleteCitizen",
-            &meta,
+            self.call(&meta, &ext),
             self.app().request_cap(),
             |ctx| async move {
                 check_ref(&limits::registry::DELETE_CITIZEN_REF, &req.citizen_ref)?;
-                self.own_citizen(&ctx, &req.citizen_ref).await?;
-                let erased = self.app().store.erase_citizen(&req.citizen_ref).await?;
+                let erased = async {
+                    self.own_citizen(&ctx, &req.citizen_ref).await?;
+                    Ok(self.app().store.erase_citizen(&req.citizen_ref).await?)
+                }
+                .await;
+                let erased = self
+                    .audited(&ctx, "DeleteCitizen", &req.citizen_ref, erased)
+                    .await?;
                 // Its outcomes no longer count in the companies' records.
                 self.app().refresh_company_records().await?;
-                audit(&ctx, "delete_citizen", &req.citizen_ref, "ok");
                 Ok(DeleteCitizenResponse {
                     citizen_ref: req.citizen_ref,
                     profile: erased.profile,
@@ -247,26 +303,30 @@ impl CitizenService for Api {
         &self,
         request: Request<GetMatchesRequest>,
     ) -> Result<Response<StoredMatchesResponse>, Status> {
-        let (meta, _, req) = request.into_parts();
+        let (meta, ext, req) = request.into_parts();
         handle(
             "GetMatches",
-            &meta,
+            self.call(&meta, &ext),
             self.app().request_cap(),
             |ctx| async move {
                 check_ref(&limits::registry::MATCHES_CITIZEN_REF, &req.citizen_ref)?;
-                self.own_citizen(&ctx, &req.citizen_ref).await?;
+                let m = async {
+                    self.own_citizen(&ctx, &req.citizen_ref).await?;
+                    self.app()
+                        .store
+                        .latest_matches(&req.citizen_ref)
+                        .await?
+                        .ok_or_else(|| {
+                            ServiceError::NotFound(
+                                "no stored matches yet: the citizen has not been in a rematch run"
+                                    .into(),
+                            )
+                        })
+                }
+                .await;
                 let m = self
-                    .app()
-                    .store
-                    .latest_matches(&req.citizen_ref)
-                    .await?
-                    .ok_or_else(|| {
-                        ServiceError::NotFound(
-                            "no stored matches yet: the citizen has not been in a rematch run"
-                                .into(),
-                        )
-                    })?;
-                audit(&ctx, "get_matches", &req.citizen_ref, "ok");
+                    .audited(&ctx, "GetMatches", &req.citizen_ref, m)
+                    .await?;
                 Ok(stored_matches_response(m))
             },
         )
@@ -277,19 +337,24 @@ impl CitizenService for Api {
         &self,
         request: Request<PlacementOutcome>,
     ) -> Result<Response<RecordPlacementOutcomeResponse>, Status> {
-        let (meta, _, outcome) = request.into_parts();
+        let (meta, ext, outcome) = request.into_parts();
         handle(
             "RecordPlacementOutcome",
-            &meta,
+            self.call(&meta, &ext),
             self.app().request_cap(),
             |ctx| async move {
                 validate::placement_outcome(&outcome).map_err(ServiceError::InvalidRecord)?;
-                let citizen = self.own_citizen(&ctx, &outcome.citizen_ref).await?;
                 let placement_id = outcome.placement_id.clone();
-                let stored = to_stored_outcome(outcome, &citizen.municipality_code);
-                self.app().store.record_outcome(&stored).await?;
+                let citizen_ref = outcome.citizen_ref.clone();
+                let recorded = async {
+                    let citizen = self.own_citizen(&ctx, &outcome.citizen_ref).await?;
+                    let stored = to_stored_outcome(outcome, &citizen.municipality_code);
+                    Ok(self.app().store.record_outcome(&stored).await?)
+                }
+                .await;
+                self.audited(&ctx, "RecordPlacementOutcome", &citizen_ref, recorded)
+                    .await?;
                 self.app().refresh_company_records().await?;
-                audit(&ctx, "record_placement_outcome", &stored.citizen_ref, "ok");
                 Ok(RecordPlacementOutcomeResponse { placement_id })
             },
         )
@@ -300,16 +365,21 @@ impl CitizenService for Api {
         &self,
         request: Request<ListPlacementOutcomesRequest>,
     ) -> Result<Response<ListPlacementOutcomesResponse>, Status> {
-        let (meta, _, req) = request.into_parts();
+        let (meta, ext, req) = request.into_parts();
         handle(
             "ListPlacementOutcomes",
-            &meta,
+            self.call(&meta, &ext),
             self.app().request_cap(),
             |ctx| async move {
                 check_ref(&limits::registry::OUTCOMES_CITIZEN_REF, &req.citizen_ref)?;
-                self.own_citizen(&ctx, &req.citizen_ref).await?;
-                let outcomes = self.app().store.outcomes_of(&req.citizen_ref).await?;
-                audit(&ctx, "list_placement_outcomes", &req.citizen_ref, "ok");
+                let outcomes = async {
+                    self.own_citizen(&ctx, &req.citizen_ref).await?;
+                    Ok(self.app().store.outcomes_of(&req.citizen_ref).await?)
+                }
+                .await;
+                let outcomes = self
+                    .audited(&ctx, "ListPlacementOutcomes", &req.citizen_ref, outcomes)
+                    .await?;
                 Ok(ListPlacementOutcomesResponse {
                     outcomes: outcomes.into_iter().map(from_stored_outcome).collect(),
                 })

@@ -210,9 +210,13 @@ pub fn print_eval(corpus: &Path, reports: &[EvalReport]) {
     }
 }
 
-pub fn demo_data(out: &Path) -> anyhow::Result<()> {
+/// Writes the demo data set, or with `needs` the generated corpus of that many needs that `bench` uses.
+pub fn demo_data(out: &Path, needs: Option<usize>) -> anyhow::Result<()> {
     std::fs::create_dir_all(out)?;
-    let demo = jobmatch_demo::default_demo();
+    let demo = match needs {
+        Some(n) => jobmatch_demo::corpus(7, n),
+        None => jobmatch_demo::default_demo(),
+    };
     demo.write_jsonl(&out.join("companies.jsonl"), &out.join("needs.jsonl"))?;
     println!(
         "wrote {} companies and {} needs to {}",

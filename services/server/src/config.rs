@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use jobmatch_matching::MatchRules;
+
+use crate::auth::{AuthConfig, AuthMode};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +92,8 @@ impl Default for RematchConfig {
 pub struct Config {
     /// Address the gRPC server listens on.
     pub listen: SocketAddr,
+    /// Address of the admin HTTP server (`/metrics`, `/livez`, `/readyz`); empty = none.
+    pub admin_listen: String,
     /// Where the Tantivy index lives (the embedded default store).
     pub data_dir: PathBuf,
     /// Load the generated Danish demo data set when the index is empty.
@@ -124,12 +128,36 @@ pub struct Config {
     pub store: StoreConfig,
     /// The nightly rematch.
     pub rematch: RematchConfig,
+    /// Who may call: none (open), mTLS or JWT.
+    pub auth: AuthConfig,
+    /// Trace export.
+    pub telemetry: TelemetryConfig,
+}
+
+/// `[telemetry]`: where traces go besides the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetryConfig {
+    /// OTLP endpoint for trace export; empty = none.
+    pub otlp_endpoint: String,
+    /// Service name in exported traces.
+    pub service_name: String,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        TelemetryConfig {
+            otlp_endpoint: String::new(),
+            service_name: "jobmatch".into(),
+        }
+    }
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            admin_listen: "127.0.0.1:9464".into(),
             data_dir: PathBuf::from(".jobmatch-data"),
             demo_data: true,
             writer_memory_mb: 64,
@@ -147,6 +175,8 @@ impl Default for Config {
             rules: MatchRules::default(),
             store: StoreConfig::default(),
             rematch: RematchConfig::default(),
+            auth: AuthConfig::default(),
+            telemetry: TelemetryConfig::default(),
         }
     }
 }
@@ -179,8 +209,13 @@ impl Config {
             fig = fig.merge(Toml::file_exact(path));
         }
         let config: Config = fig
-            // JOBMATCH_CONFIG names the file; it is not a key.
-            .merge(Env::prefixed("JOBMATCH_").ignore(&["config"]).split("__"))
+            // JOBMATCH_CONFIG names the file and JOBMATCH_TOKEN is a client's bearer token (`jobmatch load`,
+            // `jobmatch rematch` in a Job); neither is a key.
+            .merge(
+                Env::prefixed("JOBMATCH_")
+                    .ignore(&["config", "token"])
+                    .split("__"),
+            )
             .merge(Serialized::defaults(flags))
             .extract()
             .map_err(Box::new)?;
@@ -238,6 +273,38 @@ impl Config {
             return Err(ConfigError::Invalid {
                 field: "store.redis_url",
                 reason: "must be a redis:// or rediss:// URL".into(),
+            });
+        }
+        if !self.admin_listen.is_empty() && self.admin_listen.parse::<SocketAddr>().is_err() {
+            return Err(ConfigError::Invalid {
+                field: "admin_listen",
+                reason: "must be a socket address such as 0.0.0.0:9464, or empty".into(),
+            });
+        }
+        if !self.telemetry.otlp_endpoint.is_empty() {
+            return Err(ConfigError::Invalid {
+                field: "telemetry.otlp_endpoint",
+                reason: "OpenTelemetry export is not built into this release; leave it empty (traces go to \
+                         the log as spans)"
+                    .into(),
+            });
+        }
+        crate::auth::check_files(&self.auth).map_err(|e| ConfigError::Invalid {
+            field: "auth",
+            reason: e.to_string(),
+        })?;
+        let tls_cert = crate::auth::set(&self.auth.tls_cert);
+        let tls_key = crate::auth::set(&self.auth.tls_key);
+        if self.auth.mode == AuthMode::Mtls && (tls_cert.is_none() || tls_key.is_none()) {
+            return Err(ConfigError::Invalid {
+                field: "auth.tls_cert",
+                reason: "mTLS needs tls_cert and tls_key".into(),
+            });
+        }
+        if tls_cert.is_some() != tls_key.is_some() {
+            return Err(ConfigError::Invalid {
+                field: "auth.tls_key",
+                reason: "tls_cert and tls_key go together".into(),
             });
         }
         if self.rules.reasonableness.is_empty() {

@@ -12,6 +12,7 @@ use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::{Code, Response, Status};
 use tracing::Instrument;
 
+use crate::auth::{Authenticator, Principal};
 use crate::error::ServiceError;
 
 /// Header naming the calling jobcenter (municipality code).
@@ -21,10 +22,21 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     pub request_id: String,
-    /// The calling jobcenter. Without one, no jobcenter's private data (relations to companies) is read or
-    /// shown.
+    /// The authenticated caller.
+    pub principal: Principal,
+    /// The calling jobcenter, from the credential (or the tenant header when the server runs open). Without
+    /// one, no jobcenter's private data (citizens, relations to companies) is read or shown.
     pub tenant: Option<String>,
     pub deadline: Deadline,
+}
+
+/// What `handle` needs of an incoming call: its metadata, its connection's extensions (the TLS session) and
+/// the authenticator.
+#[derive(Clone, Copy)]
+pub struct Call<'a> {
+    pub meta: &'a MetadataMap,
+    pub extensions: &'a tonic::Extensions,
+    pub auth: &'a Authenticator,
 }
 
 /// A request id the client may choose: letters, digits and '-', at most 64, and nothing shaped like a CPR
@@ -73,10 +85,8 @@ pub fn parse_tenant(meta: &MetadataMap) -> Result<Option<String>, ServiceError> 
 impl RequestContext {
     /// Reads the context; the request id is always set (generated when the client's is missing or refused), so
     /// even a refused request can be traced.
-    pub fn from_metadata(
-        meta: &MetadataMap,
-        cap: Duration,
-    ) -> (String, Result<RequestContext, ServiceError>) {
+    pub fn from_call(call: Call<'_>, cap: Duration) -> (String, Result<RequestContext, Status>) {
+        let meta = call.meta;
         let request_id = meta
             .get(REQUEST_ID_HEADER)
             .and_then(|v| v.to_str().ok())
@@ -88,11 +98,18 @@ impl RequestContext {
             .and_then(|v| v.to_str().ok())
             .and_then(parse_grpc_timeout)
             .map_or(cap, |d| d.min(cap));
-        let ctx = parse_tenant(meta).map(|tenant| RequestContext {
-            request_id: request_id.clone(),
-            tenant,
-            deadline: Deadline::after(timeout),
-        });
+        let ctx = call
+            .auth
+            .authenticate(meta, call.extensions)
+            .and_then(|principal| {
+                let tenant = call.auth.tenant(&principal, meta).map_err(Status::from)?;
+                Ok(RequestContext {
+                    request_id: request_id.clone(),
+                    principal,
+                    tenant,
+                    deadline: Deadline::after(timeout),
+                })
+            });
         (request_id, ctx)
     }
 }
@@ -124,7 +141,7 @@ pub static HANDLER_PANICS: std::sync::atomic::AtomicU64 = std::sync::atomic::Ato
 /// `x-request-id` response header.
 pub async fn handle<T, F, Fut>(
     method: &'static str,
-    meta: &MetadataMap,
+    call: Call<'_>,
     cap: Duration,
     f: F,
 ) -> Result<Response<T>, Status>
@@ -132,34 +149,55 @@ where
     F: FnOnce(RequestContext) -> Fut,
     Fut: Future<Output = Result<T, ServiceError>>,
 {
-    let (request_id, ctx) = RequestContext::from_metadata(meta, cap);
-    let tenant = ctx
-        .as_ref()
-        .ok()
-        .and_then(|c| c.tenant.clone())
-        .unwrap_or_else(|| "-".into());
-    let span = tracing::info_span!("rpc", method, request_id = %request_id, tenant = %tenant);
+    let (request_id, ctx) = RequestContext::from_call(call, cap);
+    let (tenant, client) = match &ctx {
+        Ok(c) => (
+            c.tenant.clone().unwrap_or_else(|| "-".into()),
+            c.principal.client.clone(),
+        ),
+        Err(_) => ("-".into(), "-".into()),
+    };
+    let span = tracing::info_span!("rpc", method, request_id = %request_id, tenant = %tenant, client = %client);
     async move {
         let started = Instant::now();
         let result = match ctx {
-            Err(e) => Err(e),
+            Err(status) => Err(status),
             Ok(ctx) => {
                 let deadline = ctx.deadline.clone();
                 let timeout = deadline.remaining().unwrap_or(cap);
                 // Dropping the request future (client gone) or timing out cancels work still running.
                 let _cancel = deadline.cancel_on_drop();
                 let work = AssertUnwindSafe(f(ctx)).catch_unwind();
-                match tokio::time::timeout(timeout, work).await {
+                let result = match tokio::time::timeout(timeout, work).await {
                     Ok(Ok(r)) => r,
                     Ok(Err(_panic)) => {
                         HANDLER_PANICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        crate::monitoring::panic_caught("handler");
                         Err(ServiceError::Internal)
                     }
                     Err(_) => Err(ServiceError::DeadlineExceeded),
-                }
+                };
+                result.map_err(|e| {
+                    if matches!(e, ServiceError::StoreUnavailable(_)) {
+                        crate::monitoring::store_error();
+                    }
+                    let status = Status::from(e);
+                    if status.code() == Code::Internal {
+                        // The id lets an operator find the log lines of exactly this failure.
+                        Status::internal(format!("internal error (request id {request_id})"))
+                    } else {
+                        status
+                    }
+                })
             }
         };
-        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let elapsed = started.elapsed();
+        let latency_ms = elapsed.as_secs_f64() * 1000.0;
+        crate::monitoring::rpc_done(
+            method,
+            result.as_ref().map_or_else(|s| s.code(), |_| Code::Ok),
+            elapsed,
+        );
         let id_header = MetadataValue::try_from(request_id.as_str()).ok();
         match result {
             Ok(v) => {
@@ -170,12 +208,7 @@ where
                 }
                 Ok(response)
             }
-            Err(e) => {
-                let mut status = Status::from(e);
-                if status.code() == Code::Internal {
-                    // The id lets an operator find the log lines of exactly this failure.
-                    status = Status::internal(format!("internal error (request id {request_id})"));
-                }
+            Err(mut status) => {
                 if let Some(id) = id_header {
                     status.metadata_mut().insert(REQUEST_ID_HEADER, id);
                 }

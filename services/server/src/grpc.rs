@@ -29,6 +29,8 @@ use tokio_stream::StreamExt;
 use tonic::{Code, Request, Response, Status, Streaming};
 
 use crate::app::App;
+use crate::auth::Right;
+use crate::context::Call;
 use crate::context::{RequestContext, TENANT_HEADER, handle};
 use crate::error::ServiceError;
 
@@ -51,6 +53,19 @@ impl Api {
 
     pub(crate) fn app(&self) -> &Arc<App> {
         &self.app
+    }
+
+    /// The parts of an incoming call that `handle` authenticates.
+    pub(crate) fn call<'a>(
+        &'a self,
+        meta: &'a tonic::metadata::MetadataMap,
+        extensions: &'a tonic::Extensions,
+    ) -> Call<'a> {
+        Call {
+            meta,
+            extensions,
+            auth: &self.app.auth,
+        }
     }
 
     fn company(&self, cvr: &str, tenant: Option<&str>) -> Result<Company, ServiceError> {
@@ -158,12 +173,13 @@ impl CompanyService for Api {
         &self,
         request: Request<Company>,
     ) -> Result<Response<UpsertResponse>, Status> {
-        let (meta, _, company) = request.into_parts();
+        let (meta, ext, company) = request.into_parts();
         handle(
             "UpsertCompany",
-            &meta,
+            self.call(&meta, &ext),
             self.app.request_cap(),
             |ctx| async move {
+                ctx.principal.require(Right::Ingest)?;
                 let change = company_change(company, ctx.tenant.as_deref());
                 Ok(upserted(self.write_one(&ctx.deadline, change).await?))
             },
@@ -175,10 +191,10 @@ impl CompanyService for Api {
         &self,
         request: Request<GetCompanyRequest>,
     ) -> Result<Response<Company>, Status> {
-        let (meta, _, req) = request.into_parts();
+        let (meta, ext, req) = request.into_parts();
         handle(
             "GetCompany",
-            &meta,
+            self.call(&meta, &ext),
             self.app.request_cap(),
             |ctx| async move {
                 key(&limits::requests::CVR, &req.cvr)?;
@@ -192,12 +208,13 @@ impl CompanyService for Api {
         &self,
         request: Request<DeleteCompanyRequest>,
     ) -> Result<Response<DeleteResponse>, Status> {
-        let (meta, _, req) = request.into_parts();
+        let (meta, ext, req) = request.into_parts();
         handle(
             "DeleteCompany",
-            &meta,
+            self.call(&meta, &ext),
             self.app.request_cap(),
             |ctx| async move {
+                ctx.principal.require(Right::Ingest)?;
                 key(&limits::requests::DELETE_CVR, &req.cvr)?;
                 self.delete(&ctx.deadline, Change::DeleteCompany(req.cvr))
                     .await
@@ -210,12 +227,13 @@ impl CompanyService for Api {
         &self,
         request: Request<Need>,
     ) -> Result<Response<UpsertResponse>, Status> {
-        let (meta, _, need) = request.into_parts();
+        let (meta, ext, need) = request.into_parts();
         handle(
             "UpsertNeed",
-            &meta,
+            self.call(&meta, &ext),
             self.app.request_cap(),
             |ctx| async move {
+                ctx.principal.require(Right::Ingest)?;
                 let outcome = self
                     .write_one(&ctx.deadline, Change::UpsertNeed(need))
                     .await?;
@@ -226,10 +244,10 @@ impl CompanyService for Api {
     }
 
     async fn get_need(&self, request: Request<GetNeedRequest>) -> Result<Response<Need>, Status> {
-        let (meta, _, req) = request.into_parts();
+        let (meta, ext, req) = request.into_parts();
         handle(
             "GetNeed",
-            &meta,
+            self.call(&meta, &ext),
             self.app.request_cap(),
             |_ctx| async move {
                 key(&limits::requests::GET_NEED_ID, &req.need_id)?;
@@ -243,12 +261,13 @@ impl CompanyService for Api {
         &self,
         request: Request<CloseNeedRequest>,
     ) -> Result<Response<Need>, Status> {
-        let (meta, _, req) = request.into_parts();
+        let (meta, ext, req) = request.into_parts();
         handle(
             "CloseNeed",
-            &meta,
+            self.call(&meta, &ext),
             self.app.request_cap(),
             |ctx| async move {
+                ctx.principal.require(Right::Ingest)?;
                 key(&limits::requests::CLOSE_NEED_ID, &req.need_id)?;
                 let status = if req.status.is_empty() {
                     "closed".to_string()
@@ -276,12 +295,13 @@ impl CompanyService for Api {
         &self,
         request: Request<DeleteNeedRequest>,
     ) -> Result<Response<DeleteResponse>, Status> {
-        let (meta, _, req) = request.into_parts();
+        let (meta, ext, req) = request.into_parts();
         handle(
             "DeleteNeed",
-            &meta,
+            self.call(&meta, &ext),
             self.app.request_cap(),
             |ctx| async move {
+                ctx.principal.require(Right::Ingest)?;
                 key(&limits::requests::DELETE_NEED_ID, &req.need_id)?;
                 self.delete(&ctx.deadline, Change::DeleteNeed(req.need_id))
                     .await
@@ -298,12 +318,13 @@ impl CompanyService for Api {
         &self,
         request: Request<Streaming<BulkUpsertRequest>>,
     ) -> Result<Response<BulkUpsertResponse>, Status> {
-        let (meta, _, mut stream) = request.into_parts();
+        let (meta, ext, mut stream) = request.into_parts();
         handle(
             "BulkUpsert",
-            &meta,
+            self.call(&meta, &ext),
             self.app.config.bulk_cap(),
             |ctx| async move {
+                ctx.principal.require(Right::Ingest)?;
                 let max_records = self.app.config.bulk_max_records;
                 let mut resp = BulkUpsertResponse::default();
                 let mut bulk = self.app.bulk(&ctx.deadline);
@@ -370,6 +391,9 @@ impl CompanyService for Api {
                     );
                 }
                 resp.errors.sort_by_key(|e| e.line);
+                crate::monitoring::ingested("company", "upserted", resp.companies_upserted);
+                crate::monitoring::ingested("need", "upserted", resp.needs_upserted);
+                crate::monitoring::ingested("record", "rejected", resp.rejected);
                 Ok(resp)
             },
         )
@@ -573,10 +597,10 @@ impl SearchService for Api {
         &self,
         request: Request<SearchCompaniesRequest>,
     ) -> Result<Response<SearchCompaniesResponse>, Status> {
-        let (meta, _, req) = request.into_parts();
+        let (meta, ext, req) = request.into_parts();
         handle(
             "SearchCompanies",
-            &meta,
+            self.call(&meta, &ext),
             self.app.request_cap(),
             |ctx| async move {
                 let q = company_query(req, ctx.tenant.clone())?;
@@ -649,10 +673,10 @@ impl MatchService for Api {
         &self,
         request: Request<MatchNeedRequest>,
     ) -> Result<Response<MatchNeedResponse>, Status> {
-        let (meta, _, req) = request.into_parts();
+        let (meta, ext, req) = request.into_parts();
         handle(
             "MatchNeed",
-            &meta,
+            self.call(&meta, &ext),
             self.app.request_cap(),
             |ctx| async move { self.match_need_for(&ctx, req).await },
         )
@@ -663,10 +687,10 @@ impl MatchService for Api {
         &self,
         request: Request<MatchCitizenRequest>,
     ) -> Result<Response<MatchCitizenResponse>, Status> {
-        let (meta, _, req) = request.into_parts();
+        let (meta, ext, req) = request.into_parts();
         handle(
             "MatchCitizen",
-            &meta,
+            self.call(&meta, &ext),
             self.app.request_cap(),
             |ctx| async move {
                 let citizen = req
@@ -675,6 +699,7 @@ impl MatchService for Api {
                 let options = req.options.unwrap_or_default();
                 check_citizen_owner(&ctx, &citizen.municipality_code)?;
                 let citizen_ref = citizen.citizen_ref.clone();
+                let jobcenter = citizen.municipality_code.clone();
                 let matcher = Arc::clone(&self.app.matcher);
                 let tenant = ctx.tenant.clone();
                 let response = self
@@ -688,20 +713,17 @@ impl MatchService for Api {
                         matcher.match_citizen(citizen, &options, &scope)
                     })
                     .await??;
-                // The audit trail records who read matches for which pseudonymous profile, on its own target so it
-                // can be routed apart from operational logs. Written only after validation, so a refused (for
-                // example CPR-shaped) reference never reaches it; the reference is plain ASCII by then, and
-                // escaped all the same.
+                // Written only after validation, so a refused (for example CPR-shaped) reference never
+                // reaches the trail.
                 debug_assert!(validate::is_plain_ref(&citizen_ref));
-                tracing::info!(
-                    target: "jobmatch::audit",
-                    request_id = %ctx.request_id,
-                    tenant = ctx.tenant.as_deref().unwrap_or("-"),
-                    citizen_ref = %citizen_ref.escape_debug(),
-                    candidates = response.candidates.len(),
-                    action = "match",
-                    "audit"
+                let entry = crate::citizens::audit_entry(
+                    &ctx,
+                    Some(&jobcenter),
+                    "MatchCitizen",
+                    &citizen_ref,
+                    "ok",
                 );
+                self.app.audit(&[entry]).await?;
                 Ok(response)
             },
         )
@@ -745,9 +767,12 @@ impl Api {
                 matcher.match_need(&need_id, citizens, k, &scope)
             })
             .await??;
-        for c in &resp.candidates {
-            crate::citizens::audit(ctx, "match_need", &c.citizen_ref, "listed");
-        }
+        let entries: Vec<_> = resp
+            .candidates
+            .iter()
+            .map(|c| crate::citizens::audit_entry(ctx, None, "MatchNeed", &c.citizen_ref, "listed"))
+            .collect();
+        self.app.audit(&entries).await?;
         Ok(resp)
     }
 }
@@ -758,10 +783,10 @@ impl TaxonomyService for Api {
         &self,
         request: Request<NormalizeOccupationRequest>,
     ) -> Result<Response<NormalizeOccupationResponse>, Status> {
-        let (meta, _, req) = request.into_parts();
+        let (meta, ext, req) = request.into_parts();
         handle(
             "NormalizeOccupation",
-            &meta,
+            self.call(&meta, &ext),
             self.app.request_cap(),
             |ctx| async move {
                 let mut v = Violations::default();

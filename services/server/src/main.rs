@@ -94,12 +94,39 @@ enum Command {
         #[arg(long)]
         concurrency: Option<usize>,
     },
+    /// Load JSON Lines files into a RUNNING server over gRPC (BulkUpsert, 50,000 records per transaction).
+    /// Authenticates with --cert/--key (mTLS) or the bearer token in JOBMATCH_TOKEN (JWT). Exit code 3 when
+    /// some records were rejected (the rest are in).
+    Load {
+        /// The server: host:port, or a URL (https:// for TLS).
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        companies: Option<PathBuf>,
+        #[arg(long)]
+        needs: Option<PathBuf>,
+        /// CA certificate (PEM) of the server's certificate; turns TLS on.
+        #[arg(long)]
+        ca: Option<PathBuf>,
+        /// Client certificate (PEM), for mTLS.
+        #[arg(long)]
+        cert: Option<PathBuf>,
+        /// Client key (PEM), for mTLS.
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// The server's name in its certificate, when it is not the host given in --server.
+        #[arg(long)]
+        domain: Option<String>,
+    },
     /// Write a snapshot of every record to Redis and trim the change log behind it (Redis backend).
     Snapshot,
     /// Write the generated demo data set as JSON Lines.
     DemoData {
         #[arg(long, default_value = "demo-data")]
         out: PathBuf,
+        /// Write the generated benchmark corpus of this many needs instead (what `bench --needs` indexes).
+        #[arg(long)]
+        needs: Option<usize>,
     },
 }
 
@@ -190,8 +217,41 @@ fn main() -> ExitCode {
             Ok(false) => return ExitCode::from(4),
             Err(e) => Err(e),
         },
+        Command::Load {
+            server,
+            companies,
+            needs,
+            ca,
+            cert,
+            key,
+            domain,
+        } => {
+            if companies.is_none() && needs.is_none() {
+                eprintln!("give --companies and/or --needs");
+                return ExitCode::from(2);
+            }
+            let options = jobmatch_server::client::LoadOptions {
+                server,
+                companies,
+                needs,
+                ca,
+                cert,
+                key,
+                domain,
+            };
+            let loaded = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(anyhow::Error::from)
+                .and_then(|rt| rt.block_on(jobmatch_server::client::load(options)));
+            match loaded {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::from(3),
+                Err(e) => Err(e),
+            }
+        }
         Command::Snapshot => commands::snapshot(config),
-        Command::DemoData { out } => commands::demo_data(&out),
+        Command::DemoData { out, needs } => commands::demo_data(&out, needs),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -25,6 +25,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use crate::app::App;
+use crate::auth::Right;
 use crate::context::{TENANT_HEADER, handle};
 use crate::error::ServiceError;
 use crate::grpc::Api;
@@ -297,13 +298,14 @@ impl RematchService for Api {
         &self,
         request: Request<StartRunRequest>,
     ) -> Result<Response<ProgressStream>, Status> {
-        let (meta, _, req) = request.into_parts();
+        let (meta, ext, req) = request.into_parts();
         let app = Arc::clone(self.app());
         handle(
             "StartRun",
-            &meta,
+            self.call(&meta, &ext),
             self.app().request_cap(),
             |ctx| async move {
+                ctx.principal.require(Right::Rematch)?;
                 let mut v = jobmatch_indexer::Violations::default();
                 let b = jobmatch_indexer::limits::registry::RUN_JOBCENTER;
                 b.check_str(&mut v, b.field(), &req.jobcenter);
@@ -361,10 +363,10 @@ impl RematchService for Api {
         &self,
         request: Request<GetRunRequest>,
     ) -> Result<Response<RunProgress>, Status> {
-        let (meta, _, req) = request.into_parts();
+        let (meta, ext, req) = request.into_parts();
         handle(
             "GetRun",
-            &meta,
+            self.call(&meta, &ext),
             self.app().request_cap(),
             |_ctx| async move {
                 let mut v = jobmatch_indexer::Violations::default();

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use jobmatch_proto::v1::audit_service_server::AuditServiceServer;
 use jobmatch_proto::v1::citizen_service_server::CitizenServiceServer;
 use jobmatch_proto::v1::company_service_server::CompanyServiceServer;
 use jobmatch_proto::v1::match_service_server::MatchServiceServer;
@@ -21,13 +22,14 @@ use crate::app::App;
 use crate::grpc::Api;
 
 /// The service names health reports on, besides the server as a whole ("").
-const SERVICES: [&str; 6] = [
+const SERVICES: [&str; 7] = [
     "jobmatch.v1.CompanyService",
     "jobmatch.v1.SearchService",
     "jobmatch.v1.MatchService",
     "jobmatch.v1.TaxonomyService",
     "jobmatch.v1.CitizenService",
     "jobmatch.v1.RematchService",
+    "jobmatch.v1.AuditService",
 ];
 
 /// Serves until `shutdown` resolves, then drains requests. Every acknowledged write is already committed.
@@ -37,6 +39,28 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let api = Api::new(Arc::clone(&app));
+    crate::monitoring::init();
+    if app.auth.is_open() {
+        tracing::warn!(
+            "AUTHENTICATION IS OFF (auth.mode = \"none\"): anyone who reaches the port may call, and the \
+             x-jobmatch-tenant header names the jobcenter unchecked. Fine on a laptop with demo data; set \
+             auth.mode = \"mtls\" or \"jwt\" before any real citizen data is stored"
+        );
+    }
+    let tls = crate::auth::server_tls(&app.config.auth)?;
+    let (admin_stop, admin_stopped) = tokio::sync::oneshot::channel::<()>();
+    let admin_addr = app.config.admin_listen.parse::<std::net::SocketAddr>().ok();
+    let admin = admin_addr.map(|addr| {
+        let app = Arc::clone(&app);
+        tokio::spawn(async move {
+            let stop = async {
+                let _ = admin_stopped.await;
+            };
+            if let Err(e) = crate::monitoring::serve_admin(app, addr, stop).await {
+                tracing::error!(error = %e, %addr, "admin HTTP server failed");
+            }
+        })
+    });
     let background = start_background(&app);
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     // The first status is set before the server accepts a call, so no client sees a service unknown.
@@ -56,7 +80,11 @@ pub async fn serve(
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let max = app.config.max_message_bytes;
     tracing::info!(%addr, "jobmatch gRPC server listening");
-    let result = Server::builder()
+    let mut builder = Server::builder();
+    if let Some(tls) = tls {
+        builder = builder.tls_config(tls)?;
+    }
+    let result = builder
         .max_concurrent_streams(Some(app.config.max_concurrent_streams))
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .layer(tower::util::MapResponseLayer::new(
@@ -91,12 +119,21 @@ pub async fn serve(
                 .max_encoding_message_size(max),
         )
         .add_service(
-            RematchServiceServer::new(api)
+            RematchServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            AuditServiceServer::new(api)
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
         )
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await;
+    let _ = admin_stop.send(());
+    if let Some(admin) = admin {
+        let _ = admin.await;
+    }
     // The tasks hold the app (and so the index writer's lock) until they are gone.
     for task in background.into_iter().chain([health]) {
         task.abort();
@@ -134,6 +171,21 @@ fn start_background(app: &Arc<App>) -> Vec<tokio::task::JoinHandle<()>> {
     }
     if app.config.rematch.server_worker {
         tasks.push(tokio::spawn(crate::rematch::server_worker(Arc::clone(app))));
+    }
+    if app.audit_spool.is_some() {
+        let app = Arc::clone(app);
+        tasks.push(tokio::spawn(async move {
+            loop {
+                match app.drain_audit_spool().await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(entries = n, "spooled audit entries moved to the store")
+                    }
+                    Err(e) => tracing::debug!(error = %e, "audit spool not drained yet"),
+                }
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }));
     }
     tasks
 }
@@ -219,20 +271,21 @@ fn stall_limit(app: &App) -> Duration {
     (app.request_cap() * 3).max(Duration::from_secs(30))
 }
 
-/// True when the service can answer: every work thread alive, the search pool not stuck, the index readable.
-pub fn healthy(app: &App) -> bool {
-    if !app.caught_up() {
-        return false;
-    }
+/// True when the process works: every work thread alive and the search pool not stuck.
+pub fn alive(app: &App) -> bool {
     let stall = stall_limit(app);
-    let pools = app.pool.stats().healthy(stall)
+    app.pool.stats().healthy(stall)
         && app
             .writer
             .stats()
             .alive
             .load(std::sync::atomic::Ordering::Relaxed)
-            == app.writer.stats().threads;
-    pools && index_readable(app)
+            == app.writer.stats().threads
+}
+
+/// True when the service can answer: alive, caught up with the change log, the index readable.
+pub fn healthy(app: &App) -> bool {
+    app.caught_up() && alive(app) && index_readable(app)
 }
 
 fn index_readable(app: &App) -> bool {

@@ -35,6 +35,11 @@ const CLAIMED: TableDefinition<&str, (&str, &str, u64)> = TableDefinition::new("
 /// "run\u{1}ref" -> ()
 const DONE: TableDefinition<&str, ()> = TableDefinition::new("run_done");
 
+/// "jobcenter\u{1}at_ms\u{1}seq" (zero-padded, so keys sort by time) -> entry
+const AUDIT: TableDefinition<&str, &[u8]> = TableDefinition::new("audit");
+/// "seq" -> the last sequence number given to an audit entry
+const AUDIT_SEQ: TableDefinition<&str, u64> = TableDefinition::new("audit_seq");
+
 const SEP: char = '\u{1}';
 
 fn join(a: &str, b: &str) -> String {
@@ -80,9 +85,34 @@ impl EmbeddedStore {
             tx.open_table(PENDING).map_err(err)?;
             tx.open_table(CLAIMED).map_err(err)?;
             tx.open_table(DONE).map_err(err)?;
+            tx.open_table(AUDIT).map_err(err)?;
+            tx.open_table(AUDIT_SEQ).map_err(err)?;
         }
         tx.commit().map_err(err)?;
         Ok(EmbeddedStore { db: Arc::new(db) })
+    }
+
+    /// Removes and returns up to `max` audit entries, oldest first (draining a local spool).
+    pub async fn take_audit(&self, max: usize) -> Result<Vec<AuditEntry>> {
+        self.blocking(move |db| {
+            let tx = db.begin_write().map_err(err)?;
+            let mut out = Vec::new();
+            {
+                let mut t = tx.open_table(AUDIT).map_err(err)?;
+                let mut keys = Vec::new();
+                for e in t.iter().map_err(err)?.take(max) {
+                    let (k, v) = e.map_err(err)?;
+                    out.push(serde_json::from_slice::<AuditEntry>(v.value())?);
+                    keys.push(k.value().to_string());
+                }
+                for k in keys {
+                    t.remove(k.as_str()).map_err(err)?;
+                }
+            }
+            tx.commit().map_err(err)?;
+            Ok(out)
+        })
+        .await
     }
 
     /// Runs blocking database work off the async runtime.
@@ -632,6 +662,56 @@ impl Store for EmbeddedStore {
                         with_paid_hours,
                     },
                 );
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let entries = entries.to_vec();
+        self.blocking(move |db| {
+            let tx = db.begin_write().map_err(err)?;
+            {
+                let mut seqs = tx.open_table(AUDIT_SEQ).map_err(err)?;
+                let mut seq = seqs.get("seq").map_err(err)?.map_or(0, |v| v.value());
+                let mut t = tx.open_table(AUDIT).map_err(err)?;
+                for entry in &entries {
+                    seq += 1;
+                    let key = format!("{}{SEP}{:020}{SEP}{seq:020}", entry.jobcenter, entry.at_ms);
+                    t.insert(key.as_str(), serde_json::to_vec(entry)?.as_slice())
+                        .map_err(err)?;
+                }
+                seqs.insert("seq", seq).map_err(err)?;
+            }
+            tx.commit().map_err(err)
+        })
+        .await
+    }
+
+    async fn read_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let q = query.clone();
+        self.blocking(move |db| {
+            let tx = db.begin_read().map_err(err)?;
+            let t = tx.open_table(AUDIT).map_err(err)?;
+            let from = format!("{}{SEP}{:020}", q.jobcenter, q.from_ms);
+            let to = format!("{}{SEP}{:020}", q.jobcenter, q.to_ms);
+            let mut out = Vec::new();
+            for e in t.range(from.as_str()..to.as_str()).map_err(err)? {
+                if out.len() >= q.limit {
+                    break;
+                }
+                let (_, v) = e.map_err(err)?;
+                let entry: AuditEntry = serde_json::from_slice(v.value())?;
+                if q.citizen_ref
+                    .as_ref()
+                    .is_none_or(|r| *r == entry.citizen_ref)
+                {
+                    out.push(entry);
+                }
             }
             Ok(out)
         })

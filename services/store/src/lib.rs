@@ -126,6 +126,13 @@ pub trait Store: Send + Sync {
     async fn outcomes_of(&self, citizen_ref: &str) -> Result<Vec<PlacementOutcome>>;
     /// Every company's record of giving paid hours.
     async fn company_evidence(&self) -> Result<std::collections::HashMap<String, CompanyEvidence>>;
+
+    // ---- audit trail ----
+
+    /// Appends entries to their jobcenters' trails, all at once; durable when this returns.
+    async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()>;
+    /// Entries of one jobcenter in a period (optionally one citizen's), oldest first, at most `limit`.
+    async fn read_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
 }
 
 /// An RFC 3339 UTC timestamp of now (seconds).
@@ -142,6 +149,20 @@ pub fn now_rfc3339() -> String {
         rem / 3600,
         (rem % 3600) / 60,
         rem % 60
+    )
+}
+
+/// An RFC 3339 UTC timestamp with milliseconds of `ms` since the epoch.
+pub fn rfc3339_ms(ms: u64) -> String {
+    let secs = (ms / 1000) as i64;
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60,
+        ms % 1000
     )
 }
 

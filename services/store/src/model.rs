@@ -170,3 +170,36 @@ pub struct Erased {
     pub matches: bool,
     pub outcomes: u32,
 }
+
+/// One read or change of citizen data, as the audit trail keeps it. Append-only: nothing in the service
+/// changes or deletes an entry (erasing a citizen leaves the trail of who touched the reference, which is
+/// what the data protection officer audits; retention is the operator's, by trimming).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Milliseconds since the epoch.
+    pub at_ms: u64,
+    /// The authenticated client (certificate name or token subject).
+    pub client: String,
+    /// The jobcenter the call acted for (the trail is kept per jobcenter).
+    pub jobcenter: String,
+    /// Pseudonymous citizen reference.
+    pub citizen_ref: String,
+    /// RPC method, e.g. "GetCitizen".
+    pub method: String,
+    /// "ok", "not_found", "denied", ...
+    pub outcome: String,
+    pub request_id: String,
+}
+
+/// What the data protection officer asks for: one jobcenter's entries in a period, optionally of one
+/// citizen, oldest first.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub jobcenter: String,
+    pub citizen_ref: Option<String>,
+    /// Inclusive, ms since the epoch.
+    pub from_ms: u64,
+    /// Exclusive, ms since the epoch.
+    pub to_ms: u64,
+    pub limit: usize,
+}

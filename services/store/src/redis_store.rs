@@ -467,6 +467,62 @@ impl Store for RedisStore {
             })
             .collect())
     }
+
+    async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for entry in entries {
+            pipe.xadd(
+                self.key(&["audit", &entry.jobcenter]),
+                "*",
+                &[("entry", serde_json::to_string(entry)?)],
+            )
+            .ignore();
+        }
+        let mut c = self.conn.clone();
+        let () = pipe.query_async(&mut c).await?;
+        Ok(())
+    }
+
+    async fn read_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        use redis::streams::StreamRangeReply;
+        let mut c = self.conn.clone();
+        let key = self.key(&["audit", &query.jobcenter]);
+        let mut start = format!("{}-0", query.from_ms);
+        let end = format!("{}", query.to_ms.saturating_sub(1));
+        let mut out = Vec::new();
+        // Paged, so a citizen filter over a long period never pulls the whole trail at once.
+        loop {
+            let page: StreamRangeReply = c.xrange_count(&key, &start, &end, 1000).await?;
+            let Some(last) = page.ids.last().map(|e| e.id.clone()) else {
+                break;
+            };
+            for item in &page.ids {
+                let Some(json) = item.get::<String>("entry") else {
+                    continue;
+                };
+                let entry: AuditEntry = serde_json::from_str(&json)?;
+                if query
+                    .citizen_ref
+                    .as_ref()
+                    .is_none_or(|r| *r == entry.citizen_ref)
+                {
+                    out.push(entry);
+                    if out.len() >= query.limit {
+                        return Ok(out);
+                    }
+                }
+            }
+            if page.ids.len() < 1000 {
+                break;
+            }
+            start = format!("({last}");
+        }
+        Ok(out)
+    }
 }
 
 /// Stores a result once per citizen and run, counts it and acknowledges the queue entry, atomically. A

@@ -611,3 +611,60 @@ async fn the_change_log_keeps_transactions_whole_and_trims_behind_snapshots() {
     assert!(first != "1-0" && !id_after(&first, &many), "{first}");
     assert_eq!(log.last_id().await.unwrap(), Some(many));
 }
+
+fn audit(jobcenter: &str, citizen_ref: &str, at_ms: u64, method: &str) -> AuditEntry {
+    AuditEntry {
+        at_ms,
+        client: "c".into(),
+        jobcenter: jobcenter.into(),
+        citizen_ref: citizen_ref.into(),
+        method: method.into(),
+        outcome: "ok".into(),
+        request_id: "r".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_trail_is_kept_per_jobcenter_and_read_by_citizen_and_period() {
+    for b in backends() {
+        let s = &b.store;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        s.append_audit(&[
+            audit("0751", "A-1", now, "GetCitizen"),
+            audit("0751", "A-2", now, "GetCitizen"),
+            audit("0101", "A-1", now, "GetCitizen"),
+        ])
+        .await
+        .unwrap();
+        s.append_audit(&[audit("0751", "A-1", now, "DeleteCitizen")])
+            .await
+            .unwrap();
+        let q = |citizen: Option<&str>, limit| AuditQuery {
+            jobcenter: "0751".into(),
+            citizen_ref: citizen.map(str::to_string),
+            from_ms: now - 60_000,
+            to_ms: now + 60_000,
+            limit,
+        };
+        let all = s.read_audit(&q(None, 100)).await.unwrap();
+        assert_eq!(all.len(), 3, "{}", s.backend());
+        let one: Vec<String> = s
+            .read_audit(&q(Some("A-1"), 100))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.method)
+            .collect();
+        assert_eq!(one, vec!["GetCitizen", "DeleteCitizen"], "{}", s.backend());
+        assert_eq!(s.read_audit(&q(None, 2)).await.unwrap().len(), 2);
+        let mut earlier = q(None, 100);
+        earlier.to_ms = now - 30_000;
+        assert!(s.read_audit(&earlier).await.unwrap().is_empty());
+        // Erasing a citizen leaves the trail of who touched the reference: that is what is audited.
+        s.erase_citizen("A-1").await.unwrap();
+        assert_eq!(s.read_audit(&q(Some("A-1"), 100)).await.unwrap().len(), 2);
+    }
+}

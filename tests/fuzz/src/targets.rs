@@ -102,7 +102,7 @@ fn world() -> &'static World {
             taxonomy,
             config.rules.clone(),
         ));
-        let app = Arc::new(App::new(config, Arc::clone(&index), matcher));
+        let app = Arc::new(App::new(config, Arc::clone(&index), matcher).expect("app"));
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -439,12 +439,34 @@ fn stored_record(data: &[u8]) {
     }
 }
 
-/// Request metadata: tenant, request id and deadline headers, and search cursors.
+/// A JWT authenticator over a fixed key set, built once: the fuzzer's bytes are the tokens.
+fn jwt_auth() -> &'static jobmatch_server::auth::Authenticator {
+    static AUTH: std::sync::OnceLock<jobmatch_server::auth::Authenticator> =
+        std::sync::OnceLock::new();
+    AUTH.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("jobmatch-fuzz-jwks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let keys = dir.join("jwks.json");
+        std::fs::write(
+            &keys,
+            r#"{"keys":[{"kty":"oct","kid":"k1","alg":"HS256","k":"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA"}]}"#,
+        )
+        .expect("write jwks");
+        jobmatch_server::auth::Authenticator::new(&jobmatch_server::auth::AuthConfig {
+            mode: jobmatch_server::auth::AuthMode::Jwt,
+            jwt_keys_file: keys,
+            ..Default::default()
+        })
+        .expect("jwt authenticator")
+    })
+}
+
+/// Request metadata: tenant, request id, deadline and authorization headers, open and with JWTs.
 fn metadata(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let _ = jobmatch_server::context::parse_grpc_timeout(&text);
     let mut meta = tonic::metadata::MetadataMap::new();
-    for (i, part) in text.split('\n').take(4).enumerate() {
+    for (i, part) in text.split('\n').take(5).enumerate() {
         let Ok(v) = part.parse::<tonic::metadata::MetadataValue<_>>() else {
             continue;
         };
@@ -453,20 +475,32 @@ fn metadata(data: &[u8]) {
             "x-request-id",
             "grpc-timeout",
             "x-jobmatch-tenant",
+            "authorization",
         ][i];
         meta.append(key, v);
     }
-    let (id, ctx) = jobmatch_server::context::RequestContext::from_metadata(
-        &meta,
-        std::time::Duration::from_secs(1),
-    );
-    assert!(
-        !id.is_empty() && id.len() <= 64 && !cpr::contains_cpr(&id),
-        "{id}"
-    );
-    if let Ok(ctx) = ctx
-        && let Some(t) = ctx.tenant
-    {
-        assert!(jobmatch_refdata::municipality(&t).is_some(), "{t}");
+    let extensions = tonic::Extensions::new();
+    let open = jobmatch_server::auth::Authenticator::new(&Default::default()).expect("open");
+    for auth in [&open, jwt_auth()] {
+        let call = jobmatch_server::context::Call {
+            meta: &meta,
+            extensions: &extensions,
+            auth,
+        };
+        let (id, ctx) = jobmatch_server::context::RequestContext::from_call(
+            call,
+            std::time::Duration::from_secs(1),
+        );
+        assert!(
+            !id.is_empty() && id.len() <= 64 && !cpr::contains_cpr(&id),
+            "{id}"
+        );
+        if let Ok(ctx) = ctx {
+            if let Some(t) = &ctx.tenant {
+                assert!(jobmatch_refdata::municipality(t).is_some(), "{t}");
+            }
+            // Random bytes never forge a token for the fixed key.
+            assert!(ctx.principal.open, "{:?}", ctx.principal);
+        }
     }
 }

@@ -357,6 +357,23 @@ async fn registry_round_trip(server: &TestServer, redis: Option<&RedisServer>) {
             "the scan sees what is there"
         );
     }
+    // The audit trail keeps the record of the erasure itself.
+    let trail: Vec<String> = server
+        .app
+        .store
+        .read_audit(&jobmatch_store::AuditQuery {
+            jobcenter: "0751".into(),
+            citizen_ref: Some(c.citizen_ref.clone()),
+            from_ms: 0,
+            to_ms: u64::MAX,
+            limit: 100,
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.method)
+        .collect();
+    assert!(trail.iter().any(|m| m == "DeleteCitizen"), "{trail:?}");
 }
 
 async fn warehouse_world(server: &TestServer) {
@@ -742,4 +759,20 @@ async fn with_redis_away_reads_go_on_and_writes_fail_fast() {
         ))
         .await
         .unwrap();
+    // The match answered while Redis was away was audited in the local spool, and reaches Redis now.
+    eventually("the spooled audit entry reaches Redis", async || {
+        server
+            .app
+            .store
+            .read_audit(&jobmatch_store::AuditQuery {
+                jobcenter: "0751".into(),
+                citizen_ref: Some(registered(2, "8000", "lagermedarbejder").citizen_ref),
+                from_ms: 0,
+                to_ms: u64::MAX,
+                limit: 10,
+            })
+            .await
+            .is_ok_and(|t| t.iter().any(|e| e.method == "MatchCitizen"))
+    })
+    .await;
 }
