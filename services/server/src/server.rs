@@ -301,7 +301,12 @@ async fn report_health(app: &App, reporter: &HealthReporter, last: Option<bool>)
         let status = if ok {
             ServingStatus::Serving
         } else {
-            tracing::error!("health check failed: reporting NOT_SERVING");
+            if app.caught_up() {
+                tracing::error!("health check failed: reporting NOT_SERVING");
+            } else {
+                // A replica that is still applying the change log is expected to wait, not broken.
+                tracing::info!("catching up with the change log: reporting NOT_SERVING until done");
+            }
             ServingStatus::NotServing
         };
         for service in std::iter::once("").chain(SERVICES) {
