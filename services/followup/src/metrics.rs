@@ -1,0 +1,172 @@
+//! The jobcenter summary as Prometheus-style gauges: counts per jobcenter only, no citizen, company or
+//! placement in any label, and a count below the configured minimum (5) not published, so that no figure can
+//! point at a few identifiable people.
+
+use crate::summary::Summary;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricRow {
+    pub name: &'static str,
+    /// Always exactly one label: the jobcenter's municipality code.
+    pub labels: Vec<(&'static str, String)>,
+    /// None when suppressed (below the minimum count).
+    pub value: Option<f64>,
+}
+
+pub const METRIC_NAMES: [&str; 5] = [
+    "jobmatch_followup_placements_started",
+    "jobmatch_followup_placements_with_paid_hours",
+    "jobmatch_followup_citizens_followed",
+    "jobmatch_followup_citizens_hours_grew",
+    "jobmatch_followup_companies_first_paid_hours",
+];
+
+/// The summary's counts as rows; a count below `min_count` is suppressed.
+pub fn metric_rows(summary: &Summary, min_count: u64) -> Vec<MetricRow> {
+    let counts = [
+        summary.placements_started,
+        summary.placements_with_paid_hours,
+        summary.citizens,
+        summary.citizens_hours_grew,
+        summary.companies_first_paid_hours.len() as u64,
+    ];
+    METRIC_NAMES
+        .iter()
+        .zip(counts)
+        .map(|(&name, n)| MetricRow {
+            name,
+            labels: vec![("jobcenter", summary.jobcenter.clone())],
+            value: (n >= min_count).then_some(n as f64),
+        })
+        .collect()
+}
+
+/// Sets the gauges through the `metrics` facade (whatever recorder the process installed, e.g. the Prometheus
+/// exporter). A suppressed count is set to NaN rather than left alone, so an earlier published value does not
+/// linger after the count fell below the minimum.
+pub fn publish(rows: &[MetricRow]) {
+    for r in rows {
+        let labels: Vec<metrics::Label> = r
+            .labels
+            .iter()
+            .map(|(k, v)| metrics::Label::new(*k, v.clone()))
+            .collect();
+        metrics::gauge!(r.name, labels).set(r.value.unwrap_or(f64::NAN));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(started: u64, paid: u64) -> Summary {
+        Summary {
+            jobcenter: "0751".into(),
+            placements_started: started,
+            placements_with_paid_hours: paid,
+            citizens: started,
+            citizens_hours_grew: 4,
+            companies_first_paid_hours: vec!["12345678".into(); 5],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn counts_below_five_are_suppressed_and_five_is_shown() {
+        let rows = metric_rows(&summary(12, 5), 5);
+        let v: Vec<Option<f64>> = rows.iter().map(|r| r.value).collect();
+        assert_eq!(v, [Some(12.0), Some(5.0), Some(12.0), None, Some(5.0)]);
+        let rows = metric_rows(&summary(4, 0), 5);
+        assert!(rows[..2].iter().all(|r| r.value.is_none()));
+    }
+
+    #[test]
+    fn rows_carry_the_jobcenter_and_nothing_personal() {
+        let mut s = summary(20, 10);
+        s.companies_first_paid_hours = vec!["87654321".into(); 6];
+        for r in metric_rows(&s, 5) {
+            assert_eq!(r.labels, [("jobcenter", "0751".to_string())]);
+            assert!(r.name.starts_with("jobmatch_followup_"));
+            assert!(!format!("{r:?}").contains("87654321"));
+        }
+    }
+
+    #[test]
+    fn published_gauges_reach_the_installed_recorder() {
+        use std::sync::{Arc, Mutex};
+        #[derive(Default, Clone)]
+        struct Seen(Arc<Mutex<Vec<(String, Vec<(String, String)>, f64)>>>);
+        struct G(Seen, metrics::Key);
+        impl metrics::GaugeFn for G {
+            fn increment(&self, _: f64) {}
+            fn decrement(&self, _: f64) {}
+            fn set(&self, value: f64) {
+                let labels = self
+                    .1
+                    .labels()
+                    .map(|l| (l.key().to_string(), l.value().to_string()))
+                    .collect();
+                self.0
+                    .0
+                    .lock()
+                    .unwrap()
+                    .push((self.1.name().to_string(), labels, value));
+            }
+        }
+        struct R(Seen);
+        impl metrics::Recorder for R {
+            fn describe_counter(
+                &self,
+                _: metrics::KeyName,
+                _: Option<metrics::Unit>,
+                _: metrics::SharedString,
+            ) {
+            }
+            fn describe_gauge(
+                &self,
+                _: metrics::KeyName,
+                _: Option<metrics::Unit>,
+                _: metrics::SharedString,
+            ) {
+            }
+            fn describe_histogram(
+                &self,
+                _: metrics::KeyName,
+                _: Option<metrics::Unit>,
+                _: metrics::SharedString,
+            ) {
+            }
+            fn register_counter(
+                &self,
+                _: &metrics::Key,
+                _: &metrics::Metadata<'_>,
+            ) -> metrics::Counter {
+                metrics::Counter::noop()
+            }
+            fn register_gauge(
+                &self,
+                key: &metrics::Key,
+                _: &metrics::Metadata<'_>,
+            ) -> metrics::Gauge {
+                metrics::Gauge::from_arc(Arc::new(G(self.0.clone(), key.clone())))
+            }
+            fn register_histogram(
+                &self,
+                _: &metrics::Key,
+                _: &metrics::Metadata<'_>,
+            ) -> metrics::Histogram {
+                metrics::Histogram::noop()
+            }
+        }
+        let seen = Seen::default();
+        metrics::with_local_recorder(&R(seen.clone()), || {
+            publish(&metric_rows(&summary(7, 2), 5))
+        });
+        let got = seen.0.lock().unwrap();
+        assert_eq!(got.len(), 5);
+        assert_eq!(got[0].0, "jobmatch_followup_placements_started");
+        assert_eq!(got[0].1, [("jobcenter".to_string(), "0751".to_string())]);
+        assert_eq!(got[0].2, 7.0);
+        assert!(got[1].2.is_nan());
+    }
+}
