@@ -124,6 +124,8 @@ pub struct Config {
     pub store: StoreConfig,
     /// The nightly rematch.
     pub rematch: RematchConfig,
+    /// Follow-up of paid hours and the "does it pay to work" calculator, with their dated rules.
+    pub followup: jobmatch_followup::FollowUpConfig,
 }
 
 impl Default for Config {
@@ -147,6 +149,7 @@ impl Default for Config {
             rules: MatchRules::default(),
             store: StoreConfig::default(),
             rematch: RematchConfig::default(),
+            followup: jobmatch_followup::FollowUpConfig::default(),
         }
     }
 }
@@ -239,6 +242,9 @@ impl Config {
                 field: "store.redis_url",
                 reason: "must be a redis:// or rediss:// URL".into(),
             });
+        }
+        if let Err((field, reason)) = self.followup.validate() {
+            return Err(ConfigError::Invalid { field, reason });
         }
         if self.rules.reasonableness.is_empty() {
             return Err(ConfigError::Invalid {

@@ -673,11 +673,12 @@ impl MatchService for Api {
                     .citizen
                     .ok_or_else(|| ServiceError::invalid("citizen", "is required"))?;
                 let options = req.options.unwrap_or_default();
+                let gain_options = options.gain.clone();
                 check_citizen_owner(&ctx, &citizen.municipality_code)?;
                 let citizen_ref = citizen.citizen_ref.clone();
                 let matcher = Arc::clone(&self.app.matcher);
                 let tenant = ctx.tenant.clone();
-                let response = self
+                let mut response = self
                     .app
                     .pool
                     .run(&ctx.deadline, move |d| {
@@ -688,6 +689,11 @@ impl MatchService for Api {
                         matcher.match_citizen(citizen, &options, &scope)
                     })
                     .await??;
+                crate::followup::attach_gains(
+                    &self.app.config.followup,
+                    gain_options.as_ref(),
+                    &mut response.candidates,
+                )?;
                 // The audit trail records who read matches for which pseudonymous profile, on its own target so it
                 // can be routed apart from operational logs. Written only after validation, so a refused (for
                 // example CPR-shaped) reference never reaches it; the reference is plain ASCII by then, and

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod context;
 pub mod error;
+pub mod followup;
 pub mod grpc;
 pub mod pool;
 pub mod rematch;
