@@ -3,6 +3,7 @@
 
 mod integration {
     pub mod crud;
+    pub mod followup;
     pub mod hardening;
     pub mod health;
     pub mod ingest;

@@ -479,4 +479,64 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn the_calibrated_likelihood_starts_from_table_4_4() {
+        let none = CompanyRecord::default();
+        let l = |h, m| calibrated_likelihood(h, m, none, none).0;
+        assert!((l(false, false) - 0.22).abs() < 1e-9);
+        assert!((l(true, false) - 0.77).abs() < 1e-9);
+        assert!((l(false, true) - 0.35).abs() < 1e-9);
+        assert!((l(true, true) - 0.90).abs() < 1e-9);
+        let (_, reasons) = calibrated_likelihood(true, false, none, none);
+        assert!(reasons[0].starts_with("sandsynlighed for løntimer 77 %"), "{reasons:?}");
+        assert!(reasons[0].contains("tabel 4-4") && reasons[0].contains("+55"));
+        assert!(reasons.iter().any(|r| r.contains("uden kalibrering")));
+    }
+
+    #[test]
+    fn recorded_outcomes_move_the_likelihood_once_there_are_enough() {
+        let none = CompanyRecord::default();
+        let rec = |placements, with_paid_hours| CompanyRecord {
+            placements,
+            with_paid_hours,
+        };
+        // 19 placements, all with paid hours: still the evaluation's figure.
+        assert!((calibrated_likelihood(false, false, none, rec(19, 19)).0 - 0.22).abs() < 1e-9);
+        // 100 placements, 40 with paid hours: (40 + 0.22 x 20) / 120 = 0.37.
+        let (l, reasons) = calibrated_likelihood(false, false, none, rec(100, 40));
+        assert!((l - 0.37).abs() < 1e-9, "{l}");
+        assert!(reasons.iter().any(|r| r.contains("100 registrerede forløb (40 med løntimer): +15 point")), "{reasons:?}");
+        // A company with 5 of 5 is shrunk toward 22 % with the weight of 5: (5 + 1.1) / 10 = 0.61, +39 points.
+        let (l, reasons) = calibrated_likelihood(false, false, rec(5, 5), rec(5, 5));
+        assert!((l - 0.61).abs() < 1e-9, "{l}");
+        assert!(reasons.iter().any(|r| r.contains("5 af 5") && r.contains("+39")), "{reasons:?}");
+        // Never a certainty either way.
+        assert_eq!(calibrated_likelihood(true, true, rec(50, 50), rec(200, 200)).0, 0.98);
+        assert_eq!(calibrated_likelihood(false, false, rec(50, 0), rec(200, 0)).0, 0.02);
+        // Leaving one placement out of a record.
+        assert_eq!(rec(3, 2).without(true), rec(2, 1));
+        assert_eq!(rec(3, 2).without(false), rec(2, 2));
+        assert_eq!(rec(0, 0).without(true), rec(0, 0));
+    }
+
+    #[test]
+    fn the_calibration_is_reported_and_leaves_the_expectation_alone() {
+        let b = base();
+        let other = PotentialInput {
+            citizen_had_company_measures: true,
+            overall_record: CompanyRecord {
+                placements: 500,
+                with_paid_hours: 400,
+            },
+            ..b
+        };
+        // Ranking reads the expectation: it must not move with the calibration.
+        assert_eq!(expected_hours(&b), expected_hours(&other));
+        let (hb, ho) = (estimate(&b), estimate(&other));
+        assert_eq!(hb.expected_hours_per_week, ho.expected_hours_per_week);
+        assert_eq!(hb.likelihood, 0.22);
+        assert!(ho.likelihood > 0.6, "{}", ho.likelihood);
+        assert!(ho.reasons.iter().any(|r| r.contains("+13 point")), "{:?}", ho.reasons);
+    }
 }
