@@ -200,8 +200,7 @@ pub mod registry {
 
 pub mod followup {
     use super::*;
-    pub const PROGRESSION_CITIZEN_REF: Bound =
-        text("GetProgressionRequest.citizen_ref", KEY_CHARS);
+    pub const PROGRESSION_CITIZEN_REF: Bound = text("GetProgressionRequest.citizen_ref", KEY_CHARS);
     pub const PROGRESSION_TARGET_GROUP: Bound =
         text("GetProgressionRequest.target_group", FORMATTED);
     pub const SUMMARY_MUNICIPALITY: Bound =

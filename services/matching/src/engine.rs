@@ -265,10 +265,12 @@ impl Matcher {
 
     /// Replaces the companies' records of giving paid hours.
     pub fn set_company_records(&self, records: HashMap<String, CompanyRecord>) {
-        let overall = records.values().fold(CompanyRecord::default(), |a, r| CompanyRecord {
-            placements: a.placements.saturating_add(r.placements),
-            with_paid_hours: a.with_paid_hours.saturating_add(r.with_paid_hours),
-        });
+        let overall = records
+            .values()
+            .fold(CompanyRecord::default(), |a, r| CompanyRecord {
+                placements: a.placements.saturating_add(r.placements),
+                with_paid_hours: a.with_paid_hours.saturating_add(r.with_paid_hours),
+            });
         self.records.store(Arc::new(CompanyRecords {
             by_cvr: records,
             overall,
@@ -600,8 +602,16 @@ impl Matcher {
             company_open_to_ordinary_hours: company_open,
             citizen_available_hours: input.citizen.available_hours_per_week,
             citizen_had_ordinary_hours: input.view.had_ordinary_hours,
-            citizen_had_company_measures: input.citizen.experience.iter().any(|e| !e.ordinary_hours),
-            company_record: records.by_cvr.get(&*company.cvr).copied().unwrap_or_default(),
+            citizen_had_company_measures: input
+                .citizen
+                .experience
+                .iter()
+                .any(|e| !e.ordinary_hours),
+            company_record: records
+                .by_cvr
+                .get(&*company.cvr)
+                .copied()
+                .unwrap_or_default(),
             overall_record: records.overall,
         }
     }

@@ -127,7 +127,9 @@ pub fn calibrated_likelihood(
     }
     if had_measures {
         l += EARLIER_MEASURES_POINTS;
-        prior.push_str(", +13 point for tidligere virksomhedsrettede tilbud (erfaring uden løntimer)");
+        prior.push_str(
+            ", +13 point for tidligere virksomhedsrettede tilbud (erfaring uden løntimer)",
+        );
     }
     reasons.push(prior);
     let base = overall_rate(overall);
@@ -158,7 +160,11 @@ pub fn calibrated_likelihood(
         reasons.push("ingen registrerede forløb hos virksomheden".into());
     }
     let l = l.clamp(LIKELIHOOD_RANGE.0, LIKELIHOOD_RANGE.1);
-    reasons[0] = format!("sandsynlighed for løntimer {:.0} %: {}", l * 100.0, reasons[0]);
+    reasons[0] = format!(
+        "sandsynlighed for løntimer {:.0} %: {}",
+        l * 100.0,
+        reasons[0]
+    );
     (l, reasons)
 }
 
@@ -489,7 +495,10 @@ mod tests {
         assert!((l(false, true) - 0.35).abs() < 1e-9);
         assert!((l(true, true) - 0.90).abs() < 1e-9);
         let (_, reasons) = calibrated_likelihood(true, false, none, none);
-        assert!(reasons[0].starts_with("sandsynlighed for løntimer 77 %"), "{reasons:?}");
+        assert!(
+            reasons[0].starts_with("sandsynlighed for løntimer 77 %"),
+            "{reasons:?}"
+        );
         assert!(reasons[0].contains("tabel 4-4") && reasons[0].contains("+55"));
         assert!(reasons.iter().any(|r| r.contains("uden kalibrering")));
     }
@@ -506,14 +515,30 @@ mod tests {
         // 100 placements, 40 with paid hours: (40 + 0.22 x 20) / 120 = 0.37.
         let (l, reasons) = calibrated_likelihood(false, false, none, rec(100, 40));
         assert!((l - 0.37).abs() < 1e-9, "{l}");
-        assert!(reasons.iter().any(|r| r.contains("100 registrerede forløb (40 med løntimer): +15 point")), "{reasons:?}");
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("100 registrerede forløb (40 med løntimer): +15 point")),
+            "{reasons:?}"
+        );
         // A company with 5 of 5 is shrunk toward 22 % with the weight of 5: (5 + 1.1) / 10 = 0.61, +39 points.
         let (l, reasons) = calibrated_likelihood(false, false, rec(5, 5), rec(5, 5));
         assert!((l - 0.61).abs() < 1e-9, "{l}");
-        assert!(reasons.iter().any(|r| r.contains("5 af 5") && r.contains("+39")), "{reasons:?}");
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("5 af 5") && r.contains("+39")),
+            "{reasons:?}"
+        );
         // Never a certainty either way.
-        assert_eq!(calibrated_likelihood(true, true, rec(50, 50), rec(200, 200)).0, 0.98);
-        assert_eq!(calibrated_likelihood(false, false, rec(50, 0), rec(200, 0)).0, 0.02);
+        assert_eq!(
+            calibrated_likelihood(true, true, rec(50, 50), rec(200, 200)).0,
+            0.98
+        );
+        assert_eq!(
+            calibrated_likelihood(false, false, rec(50, 0), rec(200, 0)).0,
+            0.02
+        );
         // Leaving one placement out of a record.
         assert_eq!(rec(3, 2).without(true), rec(2, 1));
         assert_eq!(rec(3, 2).without(false), rec(2, 2));
@@ -537,6 +562,10 @@ mod tests {
         assert_eq!(hb.expected_hours_per_week, ho.expected_hours_per_week);
         assert_eq!(hb.likelihood, 0.22);
         assert!(ho.likelihood > 0.6, "{}", ho.likelihood);
-        assert!(ho.reasons.iter().any(|r| r.contains("+13 point")), "{:?}", ho.reasons);
+        assert!(
+            ho.reasons.iter().any(|r| r.contains("+13 point")),
+            "{:?}",
+            ho.reasons
+        );
     }
 }

@@ -203,21 +203,25 @@ impl Api {
         evidence: &HashMap<String, (bool, bool)>,
     ) -> Result<Vec<(f64, bool)>, ServiceError> {
         let records = self.app().store.company_evidence().await?;
-        let overall = records.values().fold(CompanyRecord::default(), |a, r| CompanyRecord {
-            placements: a.placements.saturating_add(r.placements),
-            with_paid_hours: a.with_paid_hours.saturating_add(r.with_paid_hours),
-        });
+        let overall = records
+            .values()
+            .fold(CompanyRecord::default(), |a, r| CompanyRecord {
+                placements: a.placements.saturating_add(r.placements),
+                with_paid_hours: a.with_paid_hours.saturating_add(r.with_paid_hours),
+            });
         Ok(outcomes
             .iter()
             .map(|o| {
                 let observed = o.gave_paid_hours();
-                let company = records.get(&o.cvr).map_or_else(CompanyRecord::default, |e| {
-                    CompanyRecord {
-                        placements: e.placements,
-                        with_paid_hours: e.with_paid_hours,
-                    }
-                    .without(observed)
-                });
+                let company = records
+                    .get(&o.cvr)
+                    .map_or_else(CompanyRecord::default, |e| {
+                        CompanyRecord {
+                            placements: e.placements,
+                            with_paid_hours: e.with_paid_hours,
+                        }
+                        .without(observed)
+                    });
                 let (hours, measures) = evidence.get(&o.citizen_ref).copied().unwrap_or_default();
                 let (p, _) =
                     calibrated_likelihood(hours, measures, company, overall.without(observed));
@@ -231,7 +235,10 @@ impl Api {
         ctx: &RequestContext,
         req: GetJobcenterSummaryRequest,
     ) -> Result<JobcenterSummary, ServiceError> {
-        bounded(&limits::followup::SUMMARY_MUNICIPALITY, &req.municipality_code)?;
+        bounded(
+            &limits::followup::SUMMARY_MUNICIPALITY,
+            &req.municipality_code,
+        )?;
         bounded(&limits::followup::SUMMARY_FROM, &req.from)?;
         bounded(&limits::followup::SUMMARY_TO, &req.to)?;
         let jobcenter = tenant(ctx)?;
@@ -279,7 +286,10 @@ impl Api {
         bound.check_str(&mut v, bound.field(), &req.citizen_ref);
         validate::citizen_ref(&mut v, bound.field(), &req.citizen_ref);
         v.into_result().map_err(ServiceError::InvalidRecord)?;
-        bounded(&limits::followup::PROGRESSION_TARGET_GROUP, &req.target_group)?;
+        bounded(
+            &limits::followup::PROGRESSION_TARGET_GROUP,
+            &req.target_group,
+        )?;
         let config = &self.app().config.followup;
         let target_group = if req.target_group.is_empty() {
             config.default_target_group.clone()

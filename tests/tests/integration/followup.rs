@@ -53,17 +53,27 @@ async fn the_calculator_answers_at_its_boundaries() {
     };
 
     // The README's worked example.
-    let g = ask(gain_request("base", "2025-07", Some(10_000.0))).await.unwrap();
-    assert_eq!((g.free_kr, g.deducted_kr, g.gain_kr), (5_000.0, 3_250.0, 6_750.0));
+    let g = ask(gain_request("base", "2025-07", Some(10_000.0)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (g.free_kr, g.deducted_kr, g.gain_kr),
+        (5_000.0, 3_250.0, 6_750.0)
+    );
     assert_eq!(g.rule_valid_from, "2025-07-01");
     assert!(g.amounts.iter().all(|a| !a.source.is_empty()), "{g:?}");
     // Zero hours: nothing earned, nothing deducted.
     let mut zero = gain_request("base", "2025-07", None);
     zero.hourly_wage_kr = 150.0;
     let g = ask(zero).await.unwrap();
-    assert_eq!((g.earnings_kr, g.deducted_kr, g.benefit_paid_kr), (0.0, 0.0, 12_000.0));
+    assert_eq!(
+        (g.earnings_kr, g.deducted_kr, g.benefit_paid_kr),
+        (0.0, 0.0, 12_000.0)
+    );
     // Exactly the free amount.
-    let g = ask(gain_request("base", "2025-07", Some(5_000.0))).await.unwrap();
+    let g = ask(gain_request("base", "2025-07", Some(5_000.0)))
+        .await
+        .unwrap();
     assert_eq!((g.deducted_kr, g.gain_kr), (0.0, 5_000.0));
     // The month before and the month after the rule change, at 10 hours a week and 150 kr an hour (6,500 kr).
     let work = |month: &str| MonthlyGainRequest {
@@ -75,20 +85,34 @@ async fn the_calculator_answers_at_its_boundaries() {
     let july = ask(work("2025-07")).await.unwrap();
     let hours = 10.0 * 52.0 / 12.0;
     assert_eq!(june.rule_valid_from, "2022-01-01");
-    assert!((june.deducted_kr - (6_500.0 - 29.0 * hours)).abs() < 0.01, "{june:?}");
+    assert!(
+        (june.deducted_kr - (6_500.0 - 29.0 * hours)).abs() < 0.01,
+        "{june:?}"
+    );
     assert_eq!(july.deducted_kr, 975.0);
     assert!(!july.krone_for_krone);
     assert!(july.gain_kr > june.gain_kr);
     // The krone-for-krone threshold: just below and above it.
-    let below = ask(gain_request("base", "2025-07", Some(17_000.0))).await.unwrap();
+    let below = ask(gain_request("base", "2025-07", Some(17_000.0)))
+        .await
+        .unwrap();
     assert!(!below.krone_for_krone);
-    let above = ask(gain_request("base", "2025-07", Some(18_000.0))).await.unwrap();
+    let above = ask(gain_request("base", "2025-07", Some(18_000.0)))
+        .await
+        .unwrap();
     assert!(above.krone_for_krone);
-    assert_eq!((above.benefit_paid_kr, above.income_kr), (3_250.0, 21_250.0));
+    assert_eq!(
+        (above.benefit_paid_kr, above.income_kr),
+        (3_250.0, 21_250.0)
+    );
     // Refusals.
-    let err = ask(gain_request("base", "2021-12", Some(1.0))).await.unwrap_err();
+    let err = ask(gain_request("base", "2021-12", Some(1.0)))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
-    let err = ask(gain_request("gold", "2025-07", None)).await.unwrap_err();
+    let err = ask(gain_request("gold", "2025-07", None))
+        .await
+        .unwrap_err();
     assert_invalid(&err, "benefit_rate");
     let err = calc
         .monthly_gain(gain_request("base", &"2".repeat(40), None))
@@ -101,7 +125,14 @@ fn day(offset: i64) -> String {
     jobmatch_indexer::date::format_days(jobmatch_indexer::date::today_days() + offset)
 }
 
-fn outcome(id: &str, citizen: &str, cvr: &str, kind: &str, started: &str, hours: &[(&str, f64)]) -> PlacementOutcome {
+fn outcome(
+    id: &str,
+    citizen: &str,
+    cvr: &str,
+    kind: &str,
+    started: &str,
+    hours: &[(&str, f64)],
+) -> PlacementOutcome {
     PlacementOutcome {
         placement_id: id.into(),
         citizen_ref: citizen.into(),
@@ -141,7 +172,10 @@ async fn progression_flags_what_a_jobformidler_acts_on() {
     cs.upsert_need(n).await.unwrap();
     let mut registry = server.citizens();
     registry
-        .upsert_citizen(as_tenant(citizen("C-PROG", "8000", "lagermedarbejder"), "0751"))
+        .upsert_citizen(as_tenant(
+            citizen("C-PROG", "8000", "lagermedarbejder"),
+            "0751",
+        ))
         .await
         .unwrap();
     // Six weeks of internship without paid hours, at the full company, for the need offering 15 hours.
@@ -174,15 +208,35 @@ async fn progression_flags_what_a_jobformidler_acts_on() {
         .unwrap()
         .into_inner();
     assert_eq!(p.target_group, "jobparat");
-    let by_id: HashMap<&str, _> = p.placements.iter().map(|x| (x.placement_id.as_str(), x)).collect();
-    let codes = |id: &str| -> Vec<&str> { by_id[id].flags.iter().map(|f| f.code.as_str()).collect() };
-    assert_eq!(codes("P-1"), ["no_paid_hours", "internship_past_limit", "company_at_cap"]);
+    let by_id: HashMap<&str, _> = p
+        .placements
+        .iter()
+        .map(|x| (x.placement_id.as_str(), x))
+        .collect();
+    let codes =
+        |id: &str| -> Vec<&str> { by_id[id].flags.iter().map(|f| f.code.as_str()).collect() };
+    assert_eq!(
+        codes("P-1"),
+        ["no_paid_hours", "internship_past_limit", "company_at_cap"]
+    );
     assert_eq!(by_id["P-1"].weeks, 6);
-    assert_eq!((by_id["P-1"].target_hours_per_week, by_id["P-1"].target_source.as_str()), (15.0, "need"));
+    assert_eq!(
+        (
+            by_id["P-1"].target_hours_per_week,
+            by_id["P-1"].target_source.as_str()
+        ),
+        (15.0, "need")
+    );
     assert_eq!(codes("P-2"), ["hours_falling"]);
     assert_eq!(by_id["P-2"].current_hours_per_week, 12.0);
     // Without a need, the target is the citizen's available hours.
-    assert_eq!((by_id["P-2"].target_hours_per_week, by_id["P-2"].target_source.as_str()), (20.0, "citizen"));
+    assert_eq!(
+        (
+            by_id["P-2"].target_hours_per_week,
+            by_id["P-2"].target_source.as_str()
+        ),
+        (20.0, "citizen")
+    );
     assert!(by_id["P-2"].chart_svg.starts_with("<svg"));
     // Activity-ready citizens may stay 13 weeks: no duration flag after 6.
     let p = fu
@@ -190,10 +244,23 @@ async fn progression_flags_what_a_jobformidler_acts_on() {
         .await
         .unwrap()
         .into_inner();
-    let first = p.placements.iter().find(|x| x.placement_id == "P-1").unwrap();
-    assert!(first.flags.iter().all(|f| f.code != "internship_past_limit"), "{first:?}");
+    let first = p
+        .placements
+        .iter()
+        .find(|x| x.placement_id == "P-1")
+        .unwrap();
+    assert!(
+        first
+            .flags
+            .iter()
+            .all(|f| f.code != "internship_past_limit"),
+        "{first:?}"
+    );
     // Another jobcenter does not see the citizen; an unknown target group is refused.
-    let err = fu.get_progression(as_tenant(request(""), "0101")).await.unwrap_err();
+    let err = fu
+        .get_progression(as_tenant(request(""), "0101"))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
     let err = fu.get_progression(request("")).await.unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
@@ -216,7 +283,11 @@ fn gauges() -> &'static Gauges {
             fn increment(&self, _: f64) {}
             fn decrement(&self, _: f64) {}
             fn set(&self, value: f64) {
-                let labels: Vec<String> = self.1.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
+                let labels: Vec<String> = self
+                    .1
+                    .labels()
+                    .map(|l| format!("{}={}", l.key(), l.value()))
+                    .collect();
                 self.0
                     .lock()
                     .unwrap()
@@ -225,20 +296,51 @@ fn gauges() -> &'static Gauges {
         }
         struct R(Gauges);
         impl metrics::Recorder for R {
-            fn describe_counter(&self, _: metrics::KeyName, _: Option<metrics::Unit>, _: metrics::SharedString) {}
-            fn describe_gauge(&self, _: metrics::KeyName, _: Option<metrics::Unit>, _: metrics::SharedString) {}
-            fn describe_histogram(&self, _: metrics::KeyName, _: Option<metrics::Unit>, _: metrics::SharedString) {}
-            fn register_counter(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Counter {
+            fn describe_counter(
+                &self,
+                _: metrics::KeyName,
+                _: Option<metrics::Unit>,
+                _: metrics::SharedString,
+            ) {
+            }
+            fn describe_gauge(
+                &self,
+                _: metrics::KeyName,
+                _: Option<metrics::Unit>,
+                _: metrics::SharedString,
+            ) {
+            }
+            fn describe_histogram(
+                &self,
+                _: metrics::KeyName,
+                _: Option<metrics::Unit>,
+                _: metrics::SharedString,
+            ) {
+            }
+            fn register_counter(
+                &self,
+                _: &metrics::Key,
+                _: &metrics::Metadata<'_>,
+            ) -> metrics::Counter {
                 metrics::Counter::noop()
             }
-            fn register_gauge(&self, key: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Gauge {
+            fn register_gauge(
+                &self,
+                key: &metrics::Key,
+                _: &metrics::Metadata<'_>,
+            ) -> metrics::Gauge {
                 metrics::Gauge::from_arc(Arc::new(G(self.0.clone(), key.clone())))
             }
-            fn register_histogram(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Histogram {
+            fn register_histogram(
+                &self,
+                _: &metrics::Key,
+                _: &metrics::Metadata<'_>,
+            ) -> metrics::Histogram {
                 metrics::Histogram::noop()
             }
         }
-        metrics::set_global_recorder(R(seen.clone())).expect("no other recorder in the test binary");
+        metrics::set_global_recorder(R(seen.clone()))
+            .expect("no other recorder in the test binary");
         seen
     })
 }
@@ -266,7 +368,14 @@ async fn the_summary_matches_hand_computed_figures_and_small_counts_stay_out_of_
             .unwrap();
         registry
             .record_placement_outcome(as_tenant(
-                outcome(&format!("P-{i}"), &r, &cvr(10 + i as u32), "combination", "2026-01-05", h),
+                outcome(
+                    &format!("P-{i}"),
+                    &r,
+                    &cvr(10 + i as u32),
+                    "combination",
+                    "2026-01-05",
+                    h,
+                ),
                 "0751",
             ))
             .await
@@ -281,7 +390,14 @@ async fn the_summary_matches_hand_computed_figures_and_small_counts_stay_out_of_
             .unwrap();
         registry
             .record_placement_outcome(as_tenant(
-                outcome(&format!("K-{i}"), &r, &cvr(20), "internship", "2026-01-05", &[("2026-01-05", 3.0)]),
+                outcome(
+                    &format!("K-{i}"),
+                    &r,
+                    &cvr(20),
+                    "internship",
+                    "2026-01-05",
+                    &[("2026-01-05", 3.0)],
+                ),
                 "0101",
             ))
             .await
@@ -303,7 +419,13 @@ async fn the_summary_matches_hand_computed_figures_and_small_counts_stay_out_of_
     assert_eq!((s.placements_started, s.placements_with_paid_hours), (6, 3));
     assert_eq!(s.share_with_paid_hours, Some(0.5));
     // Week 4 (2026-02-02): 10, 8, 15 and three zeros: median (0 + 8) / 2 = 4.
-    assert_eq!((s.hours_after[0].placements, s.hours_after[0].median_hours_per_week), (6, Some(4.0)));
+    assert_eq!(
+        (
+            s.hours_after[0].placements,
+            s.hours_after[0].median_hours_per_week
+        ),
+        (6, Some(4.0))
+    );
     // Week 8 (2026-03-02) is after the last recorded date: nothing yet.
     assert_eq!(s.hours_after[1].placements, 0);
     assert_eq!((s.citizens, s.citizens_hours_grew), (6, 2));
@@ -334,7 +456,12 @@ async fn the_summary_matches_hand_computed_figures_and_small_counts_stay_out_of_
         .unwrap();
 
     let seen = gauges.lock().unwrap().clone();
-    let gauge = |name: &str, jc: &str| seen[&(format!("jobmatch_followup_{name}"), format!("jobcenter={jc}"))];
+    let gauge = |name: &str, jc: &str| {
+        seen[&(
+            format!("jobmatch_followup_{name}"),
+            format!("jobcenter={jc}"),
+        )]
+    };
     assert_eq!(gauge("placements_started", "0751"), 6.0);
     assert_eq!(gauge("citizens_followed", "0751"), 6.0);
     // 3 with paid hours and 2 grown are below 5: suppressed, as is everything of 0101's two placements.
@@ -343,7 +470,10 @@ async fn the_summary_matches_hand_computed_figures_and_small_counts_stay_out_of_
     assert!(gauge("placements_started", "0101").is_nan());
     // No label but the jobcenter, and no citizen reference anywhere.
     for (name, labels) in seen.keys() {
-        assert!(labels.starts_with("jobcenter=") && !labels.contains(','), "{name} {labels}");
+        assert!(
+            labels.starts_with("jobcenter=") && !labels.contains(','),
+            "{name} {labels}"
+        );
         assert!(!labels.contains("C-") && !name.contains("C-"));
     }
 }
