@@ -182,7 +182,8 @@ impl FollowUpConfig {
         if self.metrics_min_count == 0 {
             return Err(("followup.metrics_min_count", "must be > 0".into()));
         }
-        if !(self.calculator.weeks_per_month > 0.0) {
+        // NaN is refused too.
+        if self.calculator.weeks_per_month.is_nan() || self.calculator.weeks_per_month <= 0.0 {
             return Err(("followup.calculator.weeks_per_month", "must be > 0".into()));
         }
         for r in &self.calculator.offset_rules {

@@ -94,8 +94,10 @@ mod tests {
     #[test]
     fn published_gauges_reach_the_installed_recorder() {
         use std::sync::{Arc, Mutex};
+        /// (name, labels, value) of every gauge set.
+        type Set = (String, Vec<(String, String)>, f64);
         #[derive(Default, Clone)]
-        struct Seen(Arc<Mutex<Vec<(String, Vec<(String, String)>, f64)>>>);
+        struct Seen(Arc<Mutex<Vec<Set>>>);
         struct G(Seen, metrics::Key);
         impl metrics::GaugeFn for G {
             fn increment(&self, _: f64) {}

@@ -53,8 +53,7 @@ pub struct PlacementProgression {
 pub fn hours_on(o: &PlacementOutcome, day: i64) -> f64 {
     o.paid_hours
         .iter()
-        .filter(|h| dates::parse(&h.from).is_some_and(|d| d <= day))
-        .next_back()
+        .rfind(|h| dates::parse(&h.from).is_some_and(|d| d <= day))
         .map_or(0.0, |h| h.hours_per_week)
 }
 

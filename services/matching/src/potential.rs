@@ -16,6 +16,9 @@
 //!    recorded placements it adds nothing.
 //!
 //! expected = basis x timing x likelihood; low = basis x timing x (likelihood - 0.3); high = basis x timing.
+//! Every step is non-decreasing in offered hours, available hours, from-start, earlier hours, openness,
+//! mentor and the company's placements with paid hours (and non-increasing in its placements without), and
+//! the range always holds the expectation.
 //!
 //! Ranking reads the expectation above. Beside it each candidate reports a calibrated likelihood that the
 //! placement gives paid hours at all ([`calibrated_likelihood`]), anchored on the evaluation's own model and
@@ -29,9 +32,6 @@
 //!   with the weight of [`OVERALL_PRIOR_WEIGHT`] placements (a beta-binomial posterior mean), moves the 22 %.
 //! - Per company: its rate shrunk toward the overall rate with the weight of [`PRIOR_WEIGHT`] placements; the
 //!   difference is added.
-//! Every step is non-decreasing in offered hours, available hours, from-start, earlier hours, openness,
-//! mentor and the company's placements with paid hours (and non-increasing in its placements without), and
-//! the range always holds the expectation.
 
 use jobmatch_proto::v1::{HoursPotential, Need};
 

@@ -1,6 +1,6 @@
 //! Follow-up (issue 14) over gRPC: the calculator at its boundaries, a citizen's progression with flags on
 //! constructed timelines and its tenancy, a jobcenter summary against hand-computed figures, and the
-//! suppression of small counts in the published metrics.
+//! suppression of small counts in the published metrics, and the gain and calibrated likelihood on candidates.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -9,8 +9,8 @@ use jobmatch_followup::config::DatedAmount;
 use jobmatch_tests::v1::calculator_service_client::CalculatorServiceClient;
 use jobmatch_tests::v1::follow_up_service_client::FollowUpServiceClient;
 use jobmatch_tests::v1::{
-    GetJobcenterSummaryRequest, GetProgressionRequest, HoursFrom, MonthlyGainRequest,
-    OrdinaryHours, PlacementOutcome,
+    GainOptions, GetJobcenterSummaryRequest, GetProgressionRequest, HoursFrom, MatchCitizenRequest,
+    MatchOptions, MonthlyGainRequest, OrdinaryHours, PlacementOutcome,
 };
 use jobmatch_tests::*;
 use tonic::Code;
@@ -475,5 +475,104 @@ async fn the_summary_matches_hand_computed_figures_and_small_counts_stay_out_of_
             "{name} {labels}"
         );
         assert!(!labels.contains("C-") && !name.contains("C-"));
+    }
+}
+
+#[tokio::test]
+async fn candidates_carry_the_gain_of_their_expected_hours_and_the_calibrated_likelihood() {
+    let server = TestServer::start(false).await;
+    let mut cs = server.companies();
+    cs.upsert_company(company(&cvr(3), "Timer Lager ApS", "521000", "8000"))
+        .await
+        .unwrap();
+    let mut n = need("N-GAIN", &cvr(3), "Lagermedarbejder", "9333");
+    n.ordinary_hours = Some(OrdinaryHours {
+        offered: true,
+        from_start: true,
+        hours_per_week: 15,
+    });
+    cs.upsert_need(n).await.unwrap();
+    let mut c = citizen("C-GAIN", "8000", "lagermedarbejder");
+    c.previous_ordinary_hours = true;
+    let request = |gain: Option<GainOptions>| MatchCitizenRequest {
+        citizen: Some(c.clone()),
+        options: Some(MatchOptions {
+            gain,
+            ..Default::default()
+        }),
+    };
+    let mut m = server.matcher();
+    let plain = m
+        .match_citizen(as_tenant(request(None), "0751"))
+        .await
+        .unwrap()
+        .into_inner();
+    let first = &plain.candidates[0];
+    assert!(first.gain.is_none());
+    let potential = first.hours_potential.as_ref().unwrap();
+    // Earlier ordinary hours: 22 % + 55 points, no recorded outcomes yet.
+    assert_eq!(potential.likelihood, 0.77);
+    assert!(
+        potential.reasons.iter().any(|r| r.contains("tabel 4-4")),
+        "{:?}",
+        potential.reasons
+    );
+    let with = m
+        .match_citizen(as_tenant(
+            request(Some(GainOptions {
+                benefit_rate: "base".into(),
+                monthly_benefit_kr: 12_000.0,
+                hourly_wage_kr: 150.0,
+                month: "2026-01".into(),
+            })),
+            "0751",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let first = &with.candidates[0];
+    let hours = first
+        .hours_potential
+        .as_ref()
+        .unwrap()
+        .expected_hours_per_week;
+    assert!(hours > 0.0);
+    let gain = first.gain.as_ref().unwrap();
+    let earnings = hours * 52.0 / 12.0 * 150.0;
+    assert!((gain.earnings_kr - earnings).abs() < 0.01, "{gain:?}");
+    assert!((gain.deducted_kr - 0.65 * (earnings - 5_000.0).max(0.0)).abs() < 0.01);
+    let err = m
+        .match_citizen(as_tenant(
+            request(Some(GainOptions {
+                benefit_rate: "gold".into(),
+                ..Default::default()
+            })),
+            "0751",
+        ))
+        .await
+        .unwrap_err();
+    assert_invalid(&err, "options.gain.benefit_rate");
+}
+
+#[tokio::test]
+async fn health_reports_the_new_services_serving() {
+    use tonic_health::pb::HealthCheckRequest;
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::health_client::HealthClient;
+    let server = TestServer::start(false).await;
+    let mut h = HealthClient::new(server.channel.clone());
+    for service in [
+        "jobmatch.v1.FollowUpService",
+        "jobmatch.v1.CalculatorService",
+    ] {
+        let status = h
+            .check(HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("health of {service}: {e:?}"))
+            .into_inner()
+            .status;
+        assert_eq!(status, ServingStatus::Serving as i32, "{service}");
     }
 }
