@@ -1,5 +1,6 @@
 //! ISO dates (YYYY-MM-DD) as days since 1970-01-01, and calendar months. The store keeps dates as strings; the
-//! follow-up counts weeks and months between them.
+//! follow-up counts weeks and months between them. (`jobmatch-indexer` has the same day arithmetic; it is
+//! repeated here so this crate of pure functions does not pull in Tantivy.)
 
 /// Days since 1970-01-01 of a valid `YYYY-MM-DD`, or None.
 pub fn parse(s: &str) -> Option<i64> {

@@ -2,6 +2,11 @@
 //! placement in any label, and a count below the configured minimum (5) not published, so that no figure can
 //! point at a few identifiable people.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use metrics::{Key, KeyName, Metadata, SharedString, Unit};
+
 use crate::summary::Summary;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +60,55 @@ pub fn publish(rows: &[MetricRow]) {
     }
 }
 
+/// A recorder that keeps the last value of every gauge, by name and labels (`key=value`, comma-separated):
+/// lets tests, here and in the integration tests, see what `publish` hands to the exporter.
+#[derive(Debug, Clone, Default)]
+pub struct GaugeCapture(Arc<Mutex<HashMap<(String, String), f64>>>);
+
+impl GaugeCapture {
+    pub fn value(&self, name: &str, labels: &str) -> Option<f64> {
+        let seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        seen.get(&(name.to_string(), labels.to_string())).copied()
+    }
+
+    /// Every (name, labels) set so far.
+    pub fn keys(&self) -> Vec<(String, String)> {
+        let seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        seen.keys().cloned().collect()
+    }
+}
+
+struct CapturedGauge(GaugeCapture, metrics::Key);
+
+impl metrics::GaugeFn for CapturedGauge {
+    fn increment(&self, _: f64) {}
+    fn decrement(&self, _: f64) {}
+    fn set(&self, value: f64) {
+        let labels: Vec<String> = self
+            .1
+            .labels()
+            .map(|l| format!("{}={}", l.key(), l.value()))
+            .collect();
+        let mut seen = self.0.0.lock().unwrap_or_else(|e| e.into_inner());
+        seen.insert((self.1.name().to_string(), labels.join(",")), value);
+    }
+}
+
+impl metrics::Recorder for GaugeCapture {
+    fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+    fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+    fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+    fn register_counter(&self, _: &Key, _: &Metadata<'_>) -> metrics::Counter {
+        metrics::Counter::noop()
+    }
+    fn register_gauge(&self, key: &Key, _: &Metadata<'_>) -> metrics::Gauge {
+        metrics::Gauge::from_arc(Arc::new(CapturedGauge(self.clone(), key.clone())))
+    }
+    fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> metrics::Histogram {
+        metrics::Histogram::noop()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,82 +147,15 @@ mod tests {
 
     #[test]
     fn published_gauges_reach_the_installed_recorder() {
-        use std::sync::{Arc, Mutex};
-        /// (name, labels, value) of every gauge set.
-        type Set = (String, Vec<(String, String)>, f64);
-        #[derive(Default, Clone)]
-        struct Seen(Arc<Mutex<Vec<Set>>>);
-        struct G(Seen, metrics::Key);
-        impl metrics::GaugeFn for G {
-            fn increment(&self, _: f64) {}
-            fn decrement(&self, _: f64) {}
-            fn set(&self, value: f64) {
-                let labels = self
-                    .1
-                    .labels()
-                    .map(|l| (l.key().to_string(), l.value().to_string()))
-                    .collect();
-                self.0
-                    .0
-                    .lock()
-                    .unwrap()
-                    .push((self.1.name().to_string(), labels, value));
-            }
-        }
-        struct R(Seen);
-        impl metrics::Recorder for R {
-            fn describe_counter(
-                &self,
-                _: metrics::KeyName,
-                _: Option<metrics::Unit>,
-                _: metrics::SharedString,
-            ) {
-            }
-            fn describe_gauge(
-                &self,
-                _: metrics::KeyName,
-                _: Option<metrics::Unit>,
-                _: metrics::SharedString,
-            ) {
-            }
-            fn describe_histogram(
-                &self,
-                _: metrics::KeyName,
-                _: Option<metrics::Unit>,
-                _: metrics::SharedString,
-            ) {
-            }
-            fn register_counter(
-                &self,
-                _: &metrics::Key,
-                _: &metrics::Metadata<'_>,
-            ) -> metrics::Counter {
-                metrics::Counter::noop()
-            }
-            fn register_gauge(
-                &self,
-                key: &metrics::Key,
-                _: &metrics::Metadata<'_>,
-            ) -> metrics::Gauge {
-                metrics::Gauge::from_arc(Arc::new(G(self.0.clone(), key.clone())))
-            }
-            fn register_histogram(
-                &self,
-                _: &metrics::Key,
-                _: &metrics::Metadata<'_>,
-            ) -> metrics::Histogram {
-                metrics::Histogram::noop()
-            }
-        }
-        let seen = Seen::default();
-        metrics::with_local_recorder(&R(seen.clone()), || {
-            publish(&metric_rows(&summary(7, 2), 5))
-        });
-        let got = seen.0.lock().unwrap();
-        assert_eq!(got.len(), 5);
-        assert_eq!(got[0].0, "jobmatch_followup_placements_started");
-        assert_eq!(got[0].1, [("jobcenter".to_string(), "0751".to_string())]);
-        assert_eq!(got[0].2, 7.0);
-        assert!(got[1].2.is_nan());
+        let capture = GaugeCapture::default();
+        metrics::with_local_recorder(&capture, || publish(&metric_rows(&summary(7, 2), 5)));
+        let started = capture.value("jobmatch_followup_placements_started", "jobcenter=0751");
+        assert_eq!(started, Some(7.0));
+        let paid = capture.value(
+            "jobmatch_followup_placements_with_paid_hours",
+            "jobcenter=0751",
+        );
+        assert!(paid.is_some_and(f64::is_nan));
+        assert_eq!(capture.keys().len(), 5);
     }
 }

@@ -3,9 +3,10 @@
 //! suppression of small counts in the published metrics, and the gain and calibrated likelihood on candidates.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use jobmatch_followup::config::DatedAmount;
+use jobmatch_followup::metrics::GaugeCapture;
 use jobmatch_tests::v1::calculator_service_client::CalculatorServiceClient;
 use jobmatch_tests::v1::follow_up_service_client::FollowUpServiceClient;
 use jobmatch_tests::v1::{
@@ -271,77 +272,14 @@ async fn progression_flags_what_a_jobformidler_acts_on() {
     assert_invalid(&err, "target_group");
 }
 
-type Gauges = Arc<Mutex<HashMap<(String, String), f64>>>;
-
-/// A process-wide recorder that keeps the last value of every gauge by (name, jobcenter label).
-fn gauges() -> &'static Gauges {
-    static GAUGES: OnceLock<Gauges> = OnceLock::new();
+/// The process-wide recorder of this test binary (only the follow-up publishes metrics).
+fn gauges() -> &'static GaugeCapture {
+    static GAUGES: OnceLock<GaugeCapture> = OnceLock::new();
     GAUGES.get_or_init(|| {
-        let seen = Gauges::default();
-        struct G(Gauges, metrics::Key);
-        impl metrics::GaugeFn for G {
-            fn increment(&self, _: f64) {}
-            fn decrement(&self, _: f64) {}
-            fn set(&self, value: f64) {
-                let labels: Vec<String> = self
-                    .1
-                    .labels()
-                    .map(|l| format!("{}={}", l.key(), l.value()))
-                    .collect();
-                self.0
-                    .lock()
-                    .unwrap()
-                    .insert((self.1.name().to_string(), labels.join(",")), value);
-            }
-        }
-        struct R(Gauges);
-        impl metrics::Recorder for R {
-            fn describe_counter(
-                &self,
-                _: metrics::KeyName,
-                _: Option<metrics::Unit>,
-                _: metrics::SharedString,
-            ) {
-            }
-            fn describe_gauge(
-                &self,
-                _: metrics::KeyName,
-                _: Option<metrics::Unit>,
-                _: metrics::SharedString,
-            ) {
-            }
-            fn describe_histogram(
-                &self,
-                _: metrics::KeyName,
-                _: Option<metrics::Unit>,
-                _: metrics::SharedString,
-            ) {
-            }
-            fn register_counter(
-                &self,
-                _: &metrics::Key,
-                _: &metrics::Metadata<'_>,
-            ) -> metrics::Counter {
-                metrics::Counter::noop()
-            }
-            fn register_gauge(
-                &self,
-                key: &metrics::Key,
-                _: &metrics::Metadata<'_>,
-            ) -> metrics::Gauge {
-                metrics::Gauge::from_arc(Arc::new(G(self.0.clone(), key.clone())))
-            }
-            fn register_histogram(
-                &self,
-                _: &metrics::Key,
-                _: &metrics::Metadata<'_>,
-            ) -> metrics::Histogram {
-                metrics::Histogram::noop()
-            }
-        }
-        metrics::set_global_recorder(R(seen.clone()))
+        let capture = GaugeCapture::default();
+        metrics::set_global_recorder(capture.clone())
             .expect("no other recorder in the test binary");
-        seen
+        capture
     })
 }
 
@@ -455,12 +393,13 @@ async fn the_summary_matches_hand_computed_figures_and_small_counts_stay_out_of_
         .await
         .unwrap();
 
-    let seen = gauges.lock().unwrap().clone();
     let gauge = |name: &str, jc: &str| {
-        seen[&(
-            format!("jobmatch_followup_{name}"),
-            format!("jobcenter={jc}"),
-        )]
+        gauges
+            .value(
+                &format!("jobmatch_followup_{name}"),
+                &format!("jobcenter={jc}"),
+            )
+            .unwrap_or_else(|| panic!("{name} of {jc} not published"))
     };
     assert_eq!(gauge("placements_started", "0751"), 6.0);
     assert_eq!(gauge("citizens_followed", "0751"), 6.0);
@@ -469,7 +408,7 @@ async fn the_summary_matches_hand_computed_figures_and_small_counts_stay_out_of_
     assert!(gauge("citizens_hours_grew", "0751").is_nan());
     assert!(gauge("placements_started", "0101").is_nan());
     // No label but the jobcenter, and no citizen reference anywhere.
-    for (name, labels) in seen.keys() {
+    for (name, labels) in gauges.keys() {
         assert!(
             labels.starts_with("jobcenter=") && !labels.contains(','),
             "{name} {labels}"
