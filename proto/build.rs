@@ -5,7 +5,11 @@ use std::{env, path::PathBuf};
 use prost::Message;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let files = ["jobmatch/v1/records.proto", "jobmatch/v1/service.proto"];
+    let files = [
+        "jobmatch/v1/records.proto",
+        "jobmatch/v1/followup.proto",
+        "jobmatch/v1/service.proto",
+    ];
     for f in files {
         println!("cargo:rerun-if-changed={f}");
     }

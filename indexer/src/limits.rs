@@ -201,6 +201,21 @@ pub mod registry {
     pub const AUDIT_TO: Bound = text("ReadAuditRequest.to", FORMATTED);
 }
 
+pub mod followup {
+    use super::*;
+    pub const PROGRESSION_CITIZEN_REF: Bound = text("GetProgressionRequest.citizen_ref", KEY_CHARS);
+    pub const PROGRESSION_TARGET_GROUP: Bound =
+        text("GetProgressionRequest.target_group", FORMATTED);
+    pub const SUMMARY_MUNICIPALITY: Bound =
+        text("GetJobcenterSummaryRequest.municipality_code", FORMATTED);
+    pub const SUMMARY_FROM: Bound = text("GetJobcenterSummaryRequest.from", FORMATTED);
+    pub const SUMMARY_TO: Bound = text("GetJobcenterSummaryRequest.to", FORMATTED);
+    pub const GAIN_RATE: Bound = text("MonthlyGainRequest.benefit_rate", FORMATTED);
+    pub const GAIN_MONTH: Bound = text("MonthlyGainRequest.month", FORMATTED);
+    pub const OPTIONS_GAIN_RATE: Bound = text("GainOptions.benefit_rate", FORMATTED);
+    pub const OPTIONS_GAIN_MONTH: Bound = text("GainOptions.month", FORMATTED);
+}
+
 /// Every bound, in the order of the README table.
 pub const ALL: &[Bound] = &[
     company::CVR,
@@ -282,6 +297,15 @@ pub const ALL: &[Bound] = &[
     registry::AUDIT_CITIZEN_REF,
     registry::AUDIT_FROM,
     registry::AUDIT_TO,
+    followup::PROGRESSION_CITIZEN_REF,
+    followup::PROGRESSION_TARGET_GROUP,
+    followup::SUMMARY_MUNICIPALITY,
+    followup::SUMMARY_FROM,
+    followup::SUMMARY_TO,
+    followup::GAIN_RATE,
+    followup::GAIN_MONTH,
+    followup::OPTIONS_GAIN_RATE,
+    followup::OPTIONS_GAIN_MONTH,
 ];
 
 /// Violations reported for one record or request; the rest are counted in one last entry, so an error (and

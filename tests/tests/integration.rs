@@ -4,6 +4,7 @@
 mod integration {
     pub mod auth;
     pub mod crud;
+    pub mod followup;
     pub mod hardening;
     pub mod health;
     pub mod ingest;

@@ -160,7 +160,14 @@ pub struct Matcher {
     rules: MatchRules,
     /// Companies' records of giving paid hours (from placement outcomes), by CVR; swapped whole when the shared
     /// store has news.
-    records: ArcSwap<HashMap<String, CompanyRecord>>,
+    records: ArcSwap<CompanyRecords>,
+}
+
+/// The companies' records and their sum, swapped together so a match reads one consistent pair.
+#[derive(Debug, Default)]
+struct CompanyRecords {
+    by_cvr: HashMap<String, CompanyRecord>,
+    overall: CompanyRecord,
 }
 
 pub(crate) struct Scored<'a> {
@@ -258,7 +265,21 @@ impl Matcher {
 
     /// Replaces the companies' records of giving paid hours.
     pub fn set_company_records(&self, records: HashMap<String, CompanyRecord>) {
-        self.records.store(Arc::new(records));
+        let overall = records
+            .values()
+            .fold(CompanyRecord::default(), |a, r| CompanyRecord {
+                placements: a.placements.saturating_add(r.placements),
+                with_paid_hours: a.with_paid_hours.saturating_add(r.with_paid_hours),
+            });
+        self.records.store(Arc::new(CompanyRecords {
+            by_cvr: records,
+            overall,
+        }));
+    }
+
+    /// Every company's recorded placements together, as the calibrated likelihood reads them.
+    pub fn overall_record(&self) -> CompanyRecord {
+        self.records.load().overall
     }
 
     pub fn rules(&self) -> &MatchRules {
@@ -532,7 +553,7 @@ impl Matcher {
         input: &MatchInput<'_>,
         catalog: &'s jobmatch_indexer::Catalog,
         passing: Vec<Passing<'s>>,
-        records: &HashMap<String, CompanyRecord>,
+        records: &CompanyRecords,
     ) -> Vec<Scored<'s>> {
         let k = input.k;
         let mut fits: Vec<f32> = passing.iter().map(|p| p.fit.value).collect();
@@ -564,7 +585,7 @@ impl Matcher {
         input: &MatchInput<'_>,
         need: &NeedMeta,
         company: &CompanyMeta,
-        records: &HashMap<String, CompanyRecord>,
+        records: &CompanyRecords,
     ) -> PotentialInput {
         let company_open = input
             .jobcenter
@@ -581,7 +602,17 @@ impl Matcher {
             company_open_to_ordinary_hours: company_open,
             citizen_available_hours: input.citizen.available_hours_per_week,
             citizen_had_ordinary_hours: input.view.had_ordinary_hours,
-            company_record: records.get(&*company.cvr).copied().unwrap_or_default(),
+            citizen_had_company_measures: input
+                .citizen
+                .experience
+                .iter()
+                .any(|e| !e.ordinary_hours),
+            company_record: records
+                .by_cvr
+                .get(&*company.cvr)
+                .copied()
+                .unwrap_or_default(),
+            overall_record: records.overall,
         }
     }
 
@@ -591,7 +622,7 @@ impl Matcher {
         input: &MatchInput<'_>,
         p: Passing<'s>,
         company: &'s CompanyMeta,
-        records: &HashMap<String, CompanyRecord>,
+        records: &CompanyRecords,
     ) -> Scored<'s> {
         let need = p.entry;
         let available = input.citizen.available_hours_per_week;
@@ -643,7 +674,7 @@ impl Matcher {
         need: &Need,
         s: &Scored<'_>,
         excluded: Option<&[ExclusionMsg]>,
-        records: &HashMap<String, CompanyRecord>,
+        records: &CompanyRecords,
     ) -> (HoursPotential, ScoreBreakdown, String) {
         let potential = estimate(&self.potential_input(input, s.entry, s.company, records));
         let explanation = explanation(self.taxonomy, need, s, &potential, excluded);
@@ -679,7 +710,7 @@ impl Matcher {
         s: &Scored<'_>,
         index: usize,
         excluded: Option<&[ExclusionMsg]>,
-        records: &HashMap<String, CompanyRecord>,
+        records: &CompanyRecords,
     ) -> Result<Candidate, MatchError> {
         // The full record is read from the document store only for the needs the answer returns.
         let need = need_record(snapshot, &s.entry.need_id)?;
@@ -695,6 +726,7 @@ impl Matcher {
             breakdown: Some(breakdown),
             explanation,
             hours_potential: Some(potential),
+            gain: None,
         })
     }
 

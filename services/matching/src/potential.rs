@@ -19,6 +19,19 @@
 //! Every step is non-decreasing in offered hours, available hours, from-start, earlier hours, openness,
 //! mentor and the company's placements with paid hours (and non-increasing in its placements without), and
 //! the range always holds the expectation.
+//!
+//! Ranking reads the expectation above. Beside it each candidate reports a calibrated likelihood that the
+//! placement gives paid hours at all ([`calibrated_likelihood`]), anchored on the evaluation's own model and
+//! fitted to recorded outcomes once there are enough:
+//!
+//! - Prior ('Flere skal med', Rambøll 2019, table 4-4, a linear probability model for the target group): 22 %
+//!   on average, +55 percentage points for earlier ordinary hours, +13 points for earlier company-oriented
+//!   measures (read from the profile as experience without ordinary hours). The model's other terms (age,
+//!   sex, origin, hospital visits, disability) are protected or health traits and are not used.
+//! - Overall: once [`MIN_OUTCOMES`] placements are recorded, their rate with paid hours, shrunk toward 22 %
+//!   with the weight of [`OVERALL_PRIOR_WEIGHT`] placements (a beta-binomial posterior mean), moves the 22 %.
+//! - Per company: its rate shrunk toward the overall rate with the weight of [`PRIOR_WEIGHT`] placements; the
+//!   difference is added.
 
 use jobmatch_proto::v1::{HoursPotential, Need};
 
@@ -31,6 +44,17 @@ pub struct CompanyRecord {
 
 /// The share of placements with paid hours in the target group ('Flere skal med', table 4-4: 22 %).
 pub const PRIOR_RATE: f64 = 0.22;
+/// Table 4-4: earlier ordinary hours (2015-16), +55 percentage points.
+pub const EARLIER_HOURS_POINTS: f64 = 0.55;
+/// Table 4-4: earlier company-oriented measures, +13 percentage points.
+pub const EARLIER_MEASURES_POINTS: f64 = 0.13;
+/// Recorded placements (all companies) before the overall rate is fitted from them: fewer say little about
+/// the jobcenters' own level, and the evaluation's figure stands.
+pub const MIN_OUTCOMES: u32 = 20;
+/// How many placements the evaluation's 22 % weighs against the recorded overall rate.
+pub const OVERALL_PRIOR_WEIGHT: f64 = 20.0;
+/// The calibrated likelihood stays inside this range: a linear model can leave [0, 1], a probability cannot.
+const LIKELIHOOD_RANGE: (f64, f64) = (0.02, 0.98);
 /// How many placements the prior weighs.
 pub const PRIOR_WEIGHT: f64 = 5.0;
 /// Likelihood added per unit of shrunk rate above the prior (and taken below it).
@@ -47,6 +71,101 @@ impl CompanyRecord {
     pub fn adjustment(&self) -> f64 {
         RECORD_WEIGHT * (self.shrunk_rate() - PRIOR_RATE)
     }
+
+    /// Beta-binomial posterior mean of the rate with a Beta(weight x mean, weight x (1 - mean)) prior.
+    pub fn posterior_rate(&self, prior_mean: f64, prior_weight: f64) -> f64 {
+        let paid = f64::from(self.with_paid_hours.min(self.placements));
+        (paid + prior_mean * prior_weight) / (f64::from(self.placements) + prior_weight)
+    }
+
+    /// The record without one placement (to predict that placement without its own outcome).
+    pub fn without(&self, gave_paid_hours: bool) -> CompanyRecord {
+        CompanyRecord {
+            placements: self.placements.saturating_sub(1),
+            with_paid_hours: self
+                .with_paid_hours
+                .saturating_sub(u32::from(gave_paid_hours))
+                .min(self.placements.saturating_sub(1)),
+        }
+    }
+}
+
+/// The overall rate the calibration starts from: the evaluation's 22 % until [`MIN_OUTCOMES`] placements are
+/// recorded, then the recorded rate shrunk toward it.
+pub fn overall_rate(overall: CompanyRecord) -> f64 {
+    if overall.placements >= MIN_OUTCOMES {
+        overall.posterior_rate(PRIOR_RATE, OVERALL_PRIOR_WEIGHT)
+    } else {
+        PRIOR_RATE
+    }
+}
+
+fn points(x: f64) -> String {
+    let p = (x * 100.0).round();
+    if p >= 0.0 {
+        format!("+{p:.0}")
+    } else {
+        format!("{p:.0}")
+    }
+}
+
+/// The calibrated likelihood that a placement gives paid ordinary hours, and the evidence it used (Danish).
+pub fn calibrated_likelihood(
+    had_hours: bool,
+    had_measures: bool,
+    company: CompanyRecord,
+    overall: CompanyRecord,
+) -> (f64, Vec<String>) {
+    let mut reasons = Vec::new();
+    let mut l = PRIOR_RATE;
+    let mut prior = String::from(
+        "udgangspunkt 22 % (evalueringen af 'Flere skal med', Rambøll 2019, tabel 4-4)",
+    );
+    if had_hours {
+        l += EARLIER_HOURS_POINTS;
+        prior.push_str(", +55 point for tidligere løntimer");
+    }
+    if had_measures {
+        l += EARLIER_MEASURES_POINTS;
+        prior.push_str(
+            ", +13 point for tidligere virksomhedsrettede tilbud (erfaring uden løntimer)",
+        );
+    }
+    reasons.push(prior);
+    let base = overall_rate(overall);
+    if overall.placements >= MIN_OUTCOMES {
+        l += base - PRIOR_RATE;
+        reasons.push(format!(
+            "kalibreret på {} registrerede forløb ({} med løntimer): {} point på udgangspunktet",
+            overall.placements,
+            overall.with_paid_hours.min(overall.placements),
+            points(base - PRIOR_RATE)
+        ));
+    } else {
+        reasons.push(format!(
+            "{} registrerede forløb i alt, under {MIN_OUTCOMES}: evalueringens tal bruges uden kalibrering",
+            overall.placements
+        ));
+    }
+    if company.placements > 0 {
+        let effect = company.posterior_rate(base, PRIOR_WEIGHT) - base;
+        l += effect;
+        reasons.push(format!(
+            "virksomhedens {} af {} forløb med løntimer: {} point",
+            company.with_paid_hours.min(company.placements),
+            company.placements,
+            points(effect)
+        ));
+    } else {
+        reasons.push("ingen registrerede forløb hos virksomheden".into());
+    }
+    let l = l.clamp(LIKELIHOOD_RANGE.0, LIKELIHOOD_RANGE.1);
+    reasons[0] = format!(
+        "sandsynlighed for løntimer {:.0} %: {}",
+        l * 100.0,
+        reasons[0]
+    );
+    (l, reasons)
 }
 
 /// What the model reads; kept apart from the records so the monotonicity tests can vary one input at a time.
@@ -62,7 +181,12 @@ pub struct PotentialInput {
     pub company_open_to_ordinary_hours: bool,
     pub citizen_available_hours: i32,
     pub citizen_had_ordinary_hours: bool,
+    /// Experience without ordinary hours: read as earlier company-oriented measures (internship, wage
+    /// subsidy). Used by the calibrated likelihood only.
+    pub citizen_had_company_measures: bool,
     pub company_record: CompanyRecord,
+    /// Every company's placements together. Used by the calibrated likelihood only.
+    pub overall_record: CompanyRecord,
 }
 
 impl PotentialInput {
@@ -86,7 +210,9 @@ impl PotentialInput {
             company_open_to_ordinary_hours: company_open,
             citizen_available_hours: available,
             citizen_had_ordinary_hours: had_hours,
+            citizen_had_company_measures: false,
             company_record,
+            overall_record: CompanyRecord::default(),
         }
     }
 }
@@ -181,6 +307,13 @@ pub fn estimate(p: &PotentialInput) -> HoursPotential {
     if p.combination_possible && p.offered {
         reasons.push("kan kombineres med virksomhedspraktik".into());
     }
+    let (calibrated, evidence) = calibrated_likelihood(
+        p.citizen_had_ordinary_hours,
+        p.citizen_had_company_measures,
+        p.company_record,
+        p.overall_record,
+    );
+    reasons.extend(evidence);
     let likelihood = likelihood(p);
     let span = basis * timing;
     let expected = expected_hours(p);
@@ -189,6 +322,7 @@ pub fn estimate(p: &PotentialInput) -> HoursPotential {
         low: one_decimal(span * (likelihood - 0.3).max(0.0)).min(expected),
         high: one_decimal(span).max(expected),
         reasons,
+        likelihood: (calibrated * 1000.0).round() / 1000.0,
     }
 }
 
@@ -208,7 +342,9 @@ mod tests {
             company_open_to_ordinary_hours: false,
             citizen_available_hours: 20,
             citizen_had_ordinary_hours: false,
+            citizen_had_company_measures: false,
             company_record: CompanyRecord::default(),
+            overall_record: CompanyRecord::default(),
         }
     }
 
@@ -348,5 +484,88 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_calibrated_likelihood_starts_from_table_4_4() {
+        let none = CompanyRecord::default();
+        let l = |h, m| calibrated_likelihood(h, m, none, none).0;
+        assert!((l(false, false) - 0.22).abs() < 1e-9);
+        assert!((l(true, false) - 0.77).abs() < 1e-9);
+        assert!((l(false, true) - 0.35).abs() < 1e-9);
+        assert!((l(true, true) - 0.90).abs() < 1e-9);
+        let (_, reasons) = calibrated_likelihood(true, false, none, none);
+        assert!(
+            reasons[0].starts_with("sandsynlighed for løntimer 77 %"),
+            "{reasons:?}"
+        );
+        assert!(reasons[0].contains("tabel 4-4") && reasons[0].contains("+55"));
+        assert!(reasons.iter().any(|r| r.contains("uden kalibrering")));
+    }
+
+    #[test]
+    fn recorded_outcomes_move_the_likelihood_once_there_are_enough() {
+        let none = CompanyRecord::default();
+        let rec = |placements, with_paid_hours| CompanyRecord {
+            placements,
+            with_paid_hours,
+        };
+        // 19 placements, all with paid hours: still the evaluation's figure.
+        assert!((calibrated_likelihood(false, false, none, rec(19, 19)).0 - 0.22).abs() < 1e-9);
+        // 100 placements, 40 with paid hours: (40 + 0.22 x 20) / 120 = 0.37.
+        let (l, reasons) = calibrated_likelihood(false, false, none, rec(100, 40));
+        assert!((l - 0.37).abs() < 1e-9, "{l}");
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("100 registrerede forløb (40 med løntimer): +15 point")),
+            "{reasons:?}"
+        );
+        // A company with 5 of 5 is shrunk toward 22 % with the weight of 5: (5 + 1.1) / 10 = 0.61, +39 points.
+        let (l, reasons) = calibrated_likelihood(false, false, rec(5, 5), rec(5, 5));
+        assert!((l - 0.61).abs() < 1e-9, "{l}");
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("5 af 5") && r.contains("+39")),
+            "{reasons:?}"
+        );
+        // Never a certainty either way.
+        assert_eq!(
+            calibrated_likelihood(true, true, rec(50, 50), rec(200, 200)).0,
+            0.98
+        );
+        assert_eq!(
+            calibrated_likelihood(false, false, rec(50, 0), rec(200, 0)).0,
+            0.02
+        );
+        // Leaving one placement out of a record.
+        assert_eq!(rec(3, 2).without(true), rec(2, 1));
+        assert_eq!(rec(3, 2).without(false), rec(2, 2));
+        assert_eq!(rec(0, 0).without(true), rec(0, 0));
+    }
+
+    #[test]
+    fn the_calibration_is_reported_and_leaves_the_expectation_alone() {
+        let b = base();
+        let other = PotentialInput {
+            citizen_had_company_measures: true,
+            overall_record: CompanyRecord {
+                placements: 500,
+                with_paid_hours: 400,
+            },
+            ..b
+        };
+        // Ranking reads the expectation: it must not move with the calibration.
+        assert_eq!(expected_hours(&b), expected_hours(&other));
+        let (hb, ho) = (estimate(&b), estimate(&other));
+        assert_eq!(hb.expected_hours_per_week, ho.expected_hours_per_week);
+        assert_eq!(hb.likelihood, 0.22);
+        assert!(ho.likelihood > 0.6, "{}", ho.likelihood);
+        assert!(
+            ho.reasons.iter().any(|r| r.contains("+13 point")),
+            "{:?}",
+            ho.reasons
+        );
     }
 }

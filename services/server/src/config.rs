@@ -132,6 +132,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Trace export.
     pub telemetry: TelemetryConfig,
+    /// Follow-up of paid hours and the "does it pay to work" calculator, with their dated rules.
+    pub followup: jobmatch_followup::FollowUpConfig,
 }
 
 /// `[telemetry]`: where traces go besides the log.
@@ -177,6 +179,7 @@ impl Default for Config {
             rematch: RematchConfig::default(),
             auth: AuthConfig::default(),
             telemetry: TelemetryConfig::default(),
+            followup: jobmatch_followup::FollowUpConfig::default(),
         }
     }
 }
@@ -306,6 +309,9 @@ impl Config {
                 field: "auth.tls_key",
                 reason: "tls_cert and tls_key go together".into(),
             });
+        }
+        if let Err((field, reason)) = self.followup.validate() {
+            return Err(ConfigError::Invalid { field, reason });
         }
         if self.rules.reasonableness.is_empty() {
             return Err(ConfigError::Invalid {

@@ -697,12 +697,13 @@ impl MatchService for Api {
                     .citizen
                     .ok_or_else(|| ServiceError::invalid("citizen", "is required"))?;
                 let options = req.options.unwrap_or_default();
+                let gain_options = options.gain.clone();
                 check_citizen_owner(&ctx, &citizen.municipality_code)?;
                 let citizen_ref = citizen.citizen_ref.clone();
                 let jobcenter = citizen.municipality_code.clone();
                 let matcher = Arc::clone(&self.app.matcher);
                 let tenant = ctx.tenant.clone();
-                let response = self
+                let mut response = self
                     .app
                     .pool
                     .run(&ctx.deadline, move |d| {
@@ -713,6 +714,11 @@ impl MatchService for Api {
                         matcher.match_citizen(citizen, &options, &scope)
                     })
                     .await??;
+                crate::followup::attach_gains(
+                    &self.app.config.followup,
+                    gain_options.as_ref(),
+                    &mut response.candidates,
+                )?;
                 // Written only after validation, so a refused (for example CPR-shaped) reference never
                 // reaches the trail.
                 debug_assert!(validate::is_plain_ref(&citizen_ref));

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod context;
 pub mod error;
+pub mod followup;
 pub mod grpc;
 pub mod monitoring;
 pub mod pool;

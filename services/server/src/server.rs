@@ -7,8 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jobmatch_proto::v1::audit_service_server::AuditServiceServer;
+use jobmatch_proto::v1::calculator_service_server::CalculatorServiceServer;
 use jobmatch_proto::v1::citizen_service_server::CitizenServiceServer;
 use jobmatch_proto::v1::company_service_server::CompanyServiceServer;
+use jobmatch_proto::v1::follow_up_service_server::FollowUpServiceServer;
 use jobmatch_proto::v1::match_service_server::MatchServiceServer;
 use jobmatch_proto::v1::rematch_service_server::RematchServiceServer;
 use jobmatch_proto::v1::search_service_server::SearchServiceServer;
@@ -22,7 +24,7 @@ use crate::app::App;
 use crate::grpc::Api;
 
 /// The service names health reports on, besides the server as a whole ("").
-const SERVICES: [&str; 7] = [
+const SERVICES: [&str; 9] = [
     "jobmatch.v1.CompanyService",
     "jobmatch.v1.SearchService",
     "jobmatch.v1.MatchService",
@@ -30,6 +32,8 @@ const SERVICES: [&str; 7] = [
     "jobmatch.v1.CitizenService",
     "jobmatch.v1.RematchService",
     "jobmatch.v1.AuditService",
+    "jobmatch.v1.FollowUpService",
+    "jobmatch.v1.CalculatorService",
 ];
 
 /// Serves until `shutdown` resolves, then drains requests. Every acknowledged write is already committed.
@@ -115,6 +119,16 @@ pub async fn serve(
         )
         .add_service(
             CitizenServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            FollowUpServiceServer::new(api.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            CalculatorServiceServer::new(api.clone())
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
         )
