@@ -85,6 +85,12 @@ fn describe() {
     );
 }
 
+/// The metrics page as `/metrics` serves it (without the values read at scrape time); None when another
+/// recorder was installed first.
+pub fn render() -> Option<String> {
+    handle().map(|h| h.render())
+}
+
 /// Makes sure the recorder exists (called at server start, so the first RPC is counted).
 pub fn init() {
     let _ = handle();
