@@ -265,21 +265,11 @@ impl Matcher {
 
     /// Replaces the companies' records of giving paid hours.
     pub fn set_company_records(&self, records: HashMap<String, CompanyRecord>) {
-        let overall = records
-            .values()
-            .fold(CompanyRecord::default(), |a, r| CompanyRecord {
-                placements: a.placements.saturating_add(r.placements),
-                with_paid_hours: a.with_paid_hours.saturating_add(r.with_paid_hours),
-            });
+        let overall = CompanyRecord::total(records.values().copied());
         self.records.store(Arc::new(CompanyRecords {
             by_cvr: records,
             overall,
         }));
-    }
-
-    /// Every company's recorded placements together, as the calibrated likelihood reads them.
-    pub fn overall_record(&self) -> CompanyRecord {
-        self.records.load().overall
     }
 
     pub fn rules(&self) -> &MatchRules {

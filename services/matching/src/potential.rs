@@ -78,6 +78,16 @@ impl CompanyRecord {
         (paid + prior_mean * prior_weight) / (f64::from(self.placements) + prior_weight)
     }
 
+    /// Records added up (every company's together).
+    pub fn total(records: impl IntoIterator<Item = CompanyRecord>) -> CompanyRecord {
+        records
+            .into_iter()
+            .fold(CompanyRecord::default(), |a, r| CompanyRecord {
+                placements: a.placements.saturating_add(r.placements),
+                with_paid_hours: a.with_paid_hours.saturating_add(r.with_paid_hours),
+            })
+    }
+
     /// The record without one placement (to predict that placement without its own outcome).
     pub fn without(&self, gave_paid_hours: bool) -> CompanyRecord {
         CompanyRecord {
@@ -539,6 +549,7 @@ mod tests {
             calibrated_likelihood(false, false, rec(50, 0), rec(200, 0)).0,
             0.02
         );
+        assert_eq!(CompanyRecord::total([rec(3, 2), rec(4, 1)]), rec(7, 3));
         // Leaving one placement out of a record.
         assert_eq!(rec(3, 2).without(true), rec(2, 1));
         assert_eq!(rec(3, 2).without(false), rec(2, 2));

@@ -203,25 +203,18 @@ impl Api {
         evidence: &HashMap<String, (bool, bool)>,
     ) -> Result<Vec<(f64, bool)>, ServiceError> {
         let records = self.app().store.company_evidence().await?;
-        let overall = records
-            .values()
-            .fold(CompanyRecord::default(), |a, r| CompanyRecord {
-                placements: a.placements.saturating_add(r.placements),
-                with_paid_hours: a.with_paid_hours.saturating_add(r.with_paid_hours),
-            });
+        let record = |e: &jobmatch_store::CompanyEvidence| CompanyRecord {
+            placements: e.placements,
+            with_paid_hours: e.with_paid_hours,
+        };
+        let overall = CompanyRecord::total(records.values().map(record));
         Ok(outcomes
             .iter()
             .map(|o| {
                 let observed = o.gave_paid_hours();
                 let company = records
                     .get(&o.cvr)
-                    .map_or_else(CompanyRecord::default, |e| {
-                        CompanyRecord {
-                            placements: e.placements,
-                            with_paid_hours: e.with_paid_hours,
-                        }
-                        .without(observed)
-                    });
+                    .map_or_else(CompanyRecord::default, |e| record(e).without(observed));
                 let (hours, measures) = evidence.get(&o.citizen_ref).copied().unwrap_or_default();
                 let (p, _) =
                     calibrated_likelihood(hours, measures, company, overall.without(observed));
