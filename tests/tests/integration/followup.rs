@@ -277,7 +277,10 @@ fn gauge(page: &str, name: &str, jc: &str) -> f64 {
         .lines()
         .find(|l| l.starts_with(&prefix))
         .unwrap_or_else(|| panic!("{name} of {jc} not published"));
-    line[prefix.len()..].trim().parse().expect("a number or NaN")
+    line[prefix.len()..]
+        .trim()
+        .parse()
+        .expect("a number or NaN")
 }
 
 #[tokio::test]
@@ -400,7 +403,8 @@ async fn the_summary_matches_hand_computed_figures_and_small_counts_stay_out_of_
     assert!(gauge("placements_started", "0101").is_nan());
     // No label but the jobcenter, and no citizen reference anywhere.
     for line in page.lines().filter(|l| l.starts_with("jobmatch_followup_")) {
-        let labels = &line[line.find('{').expect("labelled") + 1..line.find('}').expect("labelled")];
+        let labels =
+            &line[line.find('{').expect("labelled") + 1..line.find('}').expect("labelled")];
         assert!(
             labels.starts_with("jobcenter=") && !labels.contains(','),
             "{line}"
