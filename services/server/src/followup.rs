@@ -17,8 +17,8 @@ use jobmatch_proto::v1::calculator_service_server::CalculatorService;
 use jobmatch_proto::v1::follow_up_service_server::FollowUpService;
 use jobmatch_proto::v1::{
     CalibrationBin, Candidate, GainAmount, GainOptions, GetJobcenterSummaryRequest,
-    GetProgressionRequest, HoursAfterWeeks, JobcenterSummary, MonthShare, MonthlyGain,
-    MonthlyGainRequest, PlacementProgression, ProgressionFlag, ProgressionPoint,
+    GetProgressionRequest, HoursAfterWeeks, JobcenterSummary, MonthShare, MonthlyGainRequest,
+    MonthlyGainResponse, PlacementProgression, ProgressionFlag, ProgressionPoint,
     ProgressionResponse,
 };
 use jobmatch_store::PlacementOutcome;
@@ -42,8 +42,8 @@ fn calc_error(e: CalcError) -> ServiceError {
     }
 }
 
-fn gain_message(g: calculator::Gain) -> MonthlyGain {
-    MonthlyGain {
+fn gain_message(g: calculator::Gain) -> MonthlyGainResponse {
+    MonthlyGainResponse {
         month: g.month,
         benefit_rate: g.rate,
         hours_per_month: g.hours_per_month,
@@ -445,7 +445,7 @@ impl CalculatorService for Api {
     async fn monthly_gain(
         &self,
         request: Request<MonthlyGainRequest>,
-    ) -> Result<Response<MonthlyGain>, Status> {
+    ) -> Result<Response<MonthlyGainResponse>, Status> {
         let (meta, ext, req) = request.into_parts();
         handle(
             "MonthlyGain",
