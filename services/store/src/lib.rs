@@ -20,6 +20,7 @@ pub mod testing;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use jobmatch_calendar::civil_from_days;
 use jobmatch_proto::v1::CitizenProfile;
 
 pub use changelog::{LogRecord, RedisChangeLog, id_after};
@@ -166,21 +167,6 @@ pub fn rfc3339_ms(ms: u64) -> String {
     )
 }
 
-// Howard Hinnant's civil_from_days.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// A new run id: sortable by start time.
 pub fn new_run_id() -> String {
     let now = now_rfc3339().replace([':', '-'], "");
     format!(
