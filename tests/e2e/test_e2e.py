@@ -5,6 +5,8 @@ import json
 import os
 import shutil
 import subprocess
+import threading
+from concurrent import futures
 from pathlib import Path
 
 import grpc
@@ -145,13 +147,51 @@ def _admin(server, path):
         return e.code, e.read().decode()
 
 
+class _TraceCollector(grpc.GenericRpcHandler):
+    """An OTLP/gRPC trace collector that keeps each export request's bytes as sent (after gzip): protobuf
+    holds strings as plain UTF-8, so a value in any span name, attribute or event shows up in them."""
+
+    METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+
+    def __init__(self):
+        self.exports: list[bytes] = []
+        self._lock = threading.Lock()
+        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+        self._server.add_generic_rpc_handlers((self,))
+        self.port = self._server.add_insecure_port("127.0.0.1:0")
+        self._server.start()
+
+    def service(self, handler_call_details):
+        if handler_call_details.method != self.METHOD:
+            return None
+
+        def export(request: bytes, context) -> bytes:
+            with self._lock:
+                self.exports.append(request)
+            return b""  # an empty ExportTraceServiceResponse: all spans accepted
+
+        return grpc.unary_unary_rpc_method_handler(export)
+
+    def text(self) -> str:
+        with self._lock:
+            return b"\n".join(self.exports).decode("utf-8", errors="replace")
+
+    def stop(self):
+        self._server.stop(grace=None)
+
+
 def test_no_personal_data_in_logs_metrics_or_traces(workdir, pb):
     """Every value of a citizen's profile goes through the citizen and match RPCs of a server logging at debug
-    level (JSON, spans included); afterwards neither its log nor its metrics hold any of them."""
+    level (JSON, spans included) and exporting its spans to an OTLP collector; afterwards neither its log, its
+    metrics nor the exported spans hold any of them."""
     data = workdir / "pii"
     data.mkdir()
     debug = "info,jobmatch_server=debug,jobmatch_matching=debug,jobmatch_store=debug,jobmatch_indexer=debug"
-    s = Server(data, env={"RUST_LOG": debug, "JOBMATCH_LOG_FORMAT": "json"})
+    collector = _TraceCollector()
+    s = Server(data, env={"RUST_LOG": debug, "JOBMATCH_LOG_FORMAT": "json",
+                          "JOBMATCH_TELEMETRY__OTLP_ENDPOINT": f"http://127.0.0.1:{collector.port}",
+                          "JOBMATCH_TELEMETRY__SERVICE_NAME": "jobmatch-e2e",
+                          "OTEL_BSP_SCHEDULE_DELAY": "200"})
     s.start()
     try:
         values = {
@@ -201,14 +241,22 @@ def test_no_personal_data_in_logs_metrics_or_traces(workdir, pb):
         assert status == 200 and "auth: NONE" in ready, ready
         assert _admin(s, "/livez")[0] == 200
     finally:
+        # SIGTERM: the server flushes the spans it has not sent yet before it exits.
         s.terminate()
+        collector.stop()
     log = s.log_path.read_text(errors="replace")
     assert "UpsertCitizen" in log and "MatchCitizen" in log, "the log holds the RPC spans"
+    traces = collector.text()
+    assert "jobmatch-e2e" in traces, f"no spans reached the collector ({len(collector.exports)} exports)"
+    for method in ("UpsertCitizen", "GetCitizen", "MatchCitizen", "RecordPlacementOutcome", "ReadAudit",
+                   "DeleteCitizen"):
+        assert method in traces, f"no exported span for {method}"
     # The distinctive words of each value (the rest are everyday words that logs hold anyway).
     needles = {k: [v] + [p for p in v.split() if p.startswith("zqx")] for k, v in values.items()}
-    leaks = {k: n for k, ns in needles.items() for n in ns
-             for text in (log, metrics) if n.lower() in text.lower()}
-    assert not leaks, f"personal data in logs or metrics: {leaks}"
+    leaks = {(k, where): n for k, ns in needles.items() for n in ns
+             for where, text in (("log", log), ("metrics", metrics), ("traces", traces))
+             if n.lower() in text.lower()}
+    assert not leaks, f"personal data in logs, metrics or traces: {leaks}"
 
 
 def test_kill_9_keeps_every_acknowledged_write_and_no_broken_stream(workdir):

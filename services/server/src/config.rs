@@ -140,7 +140,7 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TelemetryConfig {
-    /// OTLP endpoint for trace export; empty = none.
+    /// OTLP/gRPC collector address for trace export (`http://host:4317`); empty = spans only in the log.
     pub otlp_endpoint: String,
     /// Service name in exported traces.
     pub service_name: String,
@@ -285,11 +285,23 @@ impl Config {
             });
         }
         if !self.telemetry.otlp_endpoint.is_empty() {
+            // The exporter connects lazily and only logs a failed export, so a typo here would go unseen.
+            let uri = self.telemetry.otlp_endpoint.parse::<http::Uri>().ok();
+            if uri.as_ref().and_then(|u| u.host()).is_none()
+                || uri.as_ref().and_then(|u| u.scheme_str()) != Some("http")
+            {
+                return Err(ConfigError::Invalid {
+                    field: "telemetry.otlp_endpoint",
+                    reason: "must be an OTLP/gRPC address such as http://otel-collector:4317, or empty \
+                             (TLS to the collector is not built in: use a collector beside the service)"
+                        .into(),
+                });
+            }
+        }
+        if self.telemetry.service_name.trim().is_empty() {
             return Err(ConfigError::Invalid {
-                field: "telemetry.otlp_endpoint",
-                reason: "OpenTelemetry export is not built into this release; leave it empty (traces go to \
-                         the log as spans)"
-                    .into(),
+                field: "telemetry.service_name",
+                reason: "must not be empty".into(),
             });
         }
         crate::auth::check_files(&self.auth).map_err(|e| ConfigError::Invalid {

@@ -161,7 +161,21 @@ fn main() -> ExitCode {
         Command::Bench { .. } => "warn",
         _ => config.log_filter.as_str(),
     };
-    telemetry::init(config.log_format, filter);
+    // A benchmark measures the matcher, not the exporter; everything else exports spans when configured.
+    let export = match cli.command {
+        Command::Bench { .. } => Default::default(),
+        _ => config.telemetry.clone(),
+    };
+    let trace_export = match telemetry::init_with_export(config.log_format, filter, &export) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    if trace_export.exporting() {
+        tracing::info!(endpoint = %export.otlp_endpoint, "exporting spans over OTLP");
+    }
     let result = match cli.command {
         Command::Serve { .. } => run_server(config),
         Command::Ingest { companies, needs } => {
