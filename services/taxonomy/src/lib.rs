@@ -868,8 +868,10 @@ impl Taxonomy {
             };
             let s = base - if l.preferred { 0.0 } else { synonym_penalty } - ambiguity;
             // A label that names exactly one occupation answers with it, even inside a cluster of
-            // near-duplicates; the cluster's other members follow as alternatives.
-            let occ = if distinct.len() == 1 {
+            // near-duplicates; so does an occupation's own preferred label, which others in the
+            // cluster only list as a synonym ("økonomichef" is the CFO, not the budget manager who
+            // also answers to it). The cluster's other members follow as alternatives.
+            let occ = if distinct.len() == 1 || l.preferred {
                 self.member_or_canon(l.occ)
             } else {
                 self.canon_of(l.occ)
