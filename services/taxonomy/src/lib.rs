@@ -1069,8 +1069,24 @@ impl Taxonomy {
         };
         // (rewritten form, factor): a form that swaps the title's own head for a synonym
         // ("-leder" for "-chef") is a step further from what was written.
+        let all = content(&capped);
+        let all_words = all.len();
         let mut variants: Vec<(String, f32)> = Vec::new();
-        let swapped = VARIANT_FACTOR * VARIANT_FACTOR;
+        // Each further synonym of the head is a little further from what was written.
+        let swaps = |word: &str| -> Vec<(String, f32)> {
+            let mut heads = titles::swap_manager_head(word);
+            if heads.is_empty() && all_words > 1 {
+                heads = titles::manager_synonyms(word);
+            }
+            let mut f = VARIANT_FACTOR;
+            heads
+                .into_iter()
+                .map(|w| {
+                    f *= VARIANT_FACTOR;
+                    (w, f)
+                })
+                .collect()
+        };
         let mut narrowed: Option<String> = None;
         if let Some((head, qualifier)) = capped.split_once(',') {
             let (h, q) = (content(head), content(qualifier));
@@ -1081,31 +1097,26 @@ impl Taxonomy {
                 narrowed = readings.first().map(|(form, _)| form.clone());
                 if readings.is_empty() && q.len() <= 2 {
                     let joined = format!("{}{}", q.concat(), h);
-                    for w in titles::swap_manager_head(&joined) {
-                        variants.push((w, swapped));
-                    }
+                    variants.extend(swaps(&joined));
                     variants.push((joined, VARIANT_FACTOR));
                 }
                 variants.extend(readings);
             }
         }
-        let all = content(&capped);
         if let Some((last, rest)) = all.split_last()
             && all.len() <= 3
         {
-            for w in titles::swap_manager_head(last) {
+            for (w, f) in swaps(last) {
                 let mut words: Vec<&str> = rest.iter().map(String::as_str).collect();
                 words.push(&w);
-                variants.push((words.join(" "), swapped));
+                variants.push((words.join(" "), f));
             }
         }
         let words: Vec<&str> = all.iter().map(String::as_str).collect();
         if words.len() <= 4
             && let Some(danish) = english_compound(&words)
         {
-            for w in titles::swap_manager_head(&danish) {
-                variants.push((w, swapped));
-            }
+            variants.extend(swaps(&danish));
             variants.push((danish, VARIANT_FACTOR));
         }
         let mut merged = false;
@@ -1155,8 +1166,10 @@ impl Taxonomy {
     fn comma_readings(&self, head: &str, qualifier: &[String]) -> Vec<(String, f32)> {
         let mut heads: Vec<(String, f32)> = vec![(head.to_string(), VARIANT_FACTOR)];
         let swapped = VARIANT_FACTOR * VARIANT_FACTOR;
+        let mut f = VARIANT_FACTOR;
         for h in titles::manager_synonyms(head) {
-            heads.push((h, swapped));
+            f *= VARIANT_FACTOR;
+            heads.push((h, f));
         }
         let mut out: Vec<(String, f32)> = Vec::new();
         for (h, factor) in &heads {
@@ -1193,13 +1206,20 @@ impl Taxonomy {
 
     /// The occupation whose Danish preferred label the text is, when exactly one occupation has
     /// it: a title written as ESCO names an occupation means that occupation, whatever field or
-    /// entry-level job its words also suggest. Not when ESCO also lists the text for an everyday
-    /// job a group default stands for ("hjemmehjælper" is how goals name the care helper): there
-    /// the everyday reading that goals and titles share stays first.
+    /// entry-level job its words also suggest. Not when ESCO also lists a plain (not managerial or
+    /// professional) text for an everyday job a group default stands for ("hjemmehjælper" is how
+    /// goals name the care helper): there the everyday reading that goals and titles share stays
+    /// first.
     fn preferred_owner(&self, text: &str) -> Option<u32> {
         let toks = tokenize(text);
         let key: String = toks.iter().map(|t| t.norm.as_str()).collect();
         let skey: String = toks.iter().map(|t| t.stem.as_str()).collect();
+        // A managerial or professional title is no colloquial goal.
+        let senior = toks
+            .iter()
+            .rev()
+            .find(|t| !t.stop)
+            .is_some_and(|t| is_senior_word(&t.norm));
         for ids in [self.exact.get(&key), self.exact_stemmed.get(&skey)]
             .into_iter()
             .flatten()
@@ -1220,10 +1240,11 @@ impl Taxonomy {
                 }
                 return None;
             };
-            let everyday = labels.iter().any(|l| {
-                self.canon_of(l.occ) != self.canon_of(*owner)
-                    && self.in_default_cluster.get(l.occ as usize) == Some(&true)
-            });
+            let everyday = !senior
+                && labels.iter().any(|l| {
+                    self.canon_of(l.occ) != self.canon_of(*owner)
+                        && self.in_default_cluster.get(l.occ as usize) == Some(&true)
+                });
             return (!everyday).then(|| self.member_or_canon(*owner));
         }
         None

@@ -157,6 +157,13 @@ pub(crate) const ENGLISH_WORDS: &[(&str, &str)] = &[
     ("project", "projekt"),
     ("product", "produkt"),
     ("marketing", "marketing"),
+    ("process", "proces"),
+    ("maintenance", "vedligeholdelses"),
+    ("mechanical", "maskin"),
+    ("electrical", "el"),
+    ("physiotherapist", "fysioterapeut"),
+    ("pharmacist", "farmaceut"),
+    ("psychologist", "psykolog"),
     ("communications", "kommunikations"),
     ("communication", "kommunikations"),
     ("event", "event"),
@@ -204,7 +211,7 @@ pub(crate) fn english_compound(words: &[&str]) -> Option<String> {
 /// same title with the other head, for a word ending in one of them.
 pub(crate) fn swap_manager_head(word: &str) -> Vec<String> {
     const SWAPS: &[(&str, &[&str])] = &[
-        ("leder", &["chef"]),
+        ("leder", &["chef", "direktør"]),
         ("chef", &["leder"]),
         ("manager", &["chef"]),
         ("direktør", &["chef"]),
@@ -223,8 +230,8 @@ pub(crate) fn swap_manager_head(word: &str) -> Vec<String> {
 /// them on its own ("leder, turistbureau" is also "chef for turistbureau", "bestyrer af ...").
 pub(crate) fn manager_synonyms(head: &str) -> Vec<String> {
     const SYNONYMS: &[(&str, &[&str])] = &[
-        ("leder", &["chef", "bestyrer"]),
-        ("chef", &["leder", "bestyrer"]),
+        ("leder", &["chef", "bestyrer", "direktør"]),
+        ("chef", &["leder", "bestyrer", "direktør"]),
         ("bestyrer", &["leder", "chef"]),
         ("direktør", &["chef", "leder"]),
     ];
