@@ -1067,12 +1067,12 @@ impl Taxonomy {
                 .map(|t| t.norm)
                 .collect()
         };
-        // (rewritten form, factor): a form that swaps the title's own head for a synonym
-        // ("-leder" for "-chef") is a step further from what was written.
         let all = content(&capped);
         let all_words = all.len();
+        // (rewritten form, factor): a form that swaps the title's own head for a synonym
+        // ("-leder" for "-chef") is a step further from what was written, each further synonym
+        // another step.
         let mut variants: Vec<(String, f32)> = Vec::new();
-        // Each further synonym of the head is a little further from what was written.
         let swaps = |word: &str| -> Vec<(String, f32)> {
             let mut heads = titles::swap_manager_head(word);
             if heads.is_empty() && all_words > 1 {
