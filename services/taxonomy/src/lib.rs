@@ -132,6 +132,9 @@ pub struct Taxonomy {
     exact: HashMap<String, Vec<u32>>,
     /// Joined key of stems -> labels, for inflected forms.
     exact_stemmed: HashMap<String, Vec<u32>>,
+    /// Joined key of content words only -> labels: "lektor i matematik" is found from the head and
+    /// qualifier of "lektor, matematik", which leave out the preposition.
+    by_content: HashMap<String, Vec<u32>>,
     /// Modifier of single-word compound labels ("lager" of "lagerarbejder") -> labels.
     modifiers: HashMap<String, Vec<u32>>,
     /// Distinct label stems and the labels containing them.
@@ -491,6 +494,7 @@ impl Taxonomy {
 
         let mut exact: HashMap<String, Vec<u32>> = HashMap::new();
         let mut exact_stemmed: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_content: HashMap<String, Vec<u32>> = HashMap::new();
         let mut modifiers: HashMap<String, Vec<u32>> = HashMap::new();
         let mut stem_index: HashMap<String, Vec<u32>> = HashMap::new();
         let mut vocab_set: HashSet<String> = HashSet::new();
@@ -508,6 +512,8 @@ impl Taxonomy {
                 vocab_set.insert(key.clone());
             }
             let content: Vec<&Token> = toks.iter().filter(|t| !t.stop).collect();
+            let content_key: String = content.iter().map(|t| t.norm.as_str()).collect();
+            by_content.entry(content_key).or_default().push(li);
             if content.len() == 1
                 && let Some((modifier, _head)) = split_head(&content[0].norm)
             {
@@ -687,6 +693,7 @@ impl Taxonomy {
             groups,
             exact,
             exact_stemmed,
+            by_content,
             modifiers,
             stem_vocab,
             trigrams,
@@ -868,8 +875,10 @@ impl Taxonomy {
             };
             let s = base - if l.preferred { 0.0 } else { synonym_penalty } - ambiguity;
             // A label that names exactly one occupation answers with it, even inside a cluster of
-            // near-duplicates; the cluster's other members follow as alternatives.
-            let occ = if distinct.len() == 1 {
+            // near-duplicates; so does an occupation's own preferred label, which others in the
+            // cluster only list as a synonym ("økonomichef" is the CFO, not the budget manager who
+            // also answers to it). The cluster's other members follow as alternatives.
+            let occ = if distinct.len() == 1 || l.preferred {
                 self.member_or_canon(l.occ)
             } else {
                 self.canon_of(l.occ)
@@ -1058,32 +1067,65 @@ impl Taxonomy {
                 .map(|t| t.norm)
                 .collect()
         };
-        let mut variants: Vec<String> = Vec::new();
+        let all = content(&capped);
+        let all_words = all.len();
+        // (rewritten form, factor): a form that swaps the title's own head for a synonym
+        // ("-leder" for "-chef") is a step further from what was written, each further synonym
+        // another step.
+        let mut variants: Vec<(String, f32)> = Vec::new();
+        let swaps = |word: &str| -> Vec<(String, f32)> {
+            let mut heads = titles::swap_manager_head(word);
+            if heads.is_empty() && all_words > 1 {
+                heads = titles::manager_synonyms(word);
+            }
+            let mut f = VARIANT_FACTOR;
+            heads
+                .into_iter()
+                .map(|w| {
+                    f *= VARIANT_FACTOR;
+                    (w, f)
+                })
+                .collect()
+        };
+        let mut narrowed: Option<String> = None;
         if let Some((head, qualifier)) = capped.split_once(',') {
             let (h, q) = (content(head), content(qualifier));
-            if h.len() == 1 && (1..=2).contains(&q.len()) {
-                let joined = format!("{}{}", q.concat(), h[0]);
-                variants.extend(titles::swap_manager_head(&joined));
-                variants.push(joined);
+            if let [h] = h.as_slice()
+                && (1..=3).contains(&q.len())
+            {
+                let readings = self.comma_readings(h, &q);
+                narrowed = readings.first().map(|(form, _)| form.clone());
+                if readings.is_empty() && q.len() <= 2 {
+                    let joined = format!("{}{}", q.concat(), h);
+                    variants.extend(swaps(&joined));
+                    variants.push((joined, VARIANT_FACTOR));
+                }
+                variants.extend(readings);
             }
         }
-        let all = content(&capped);
-        if let [word] = all.as_slice() {
-            variants.extend(titles::swap_manager_head(word));
+        if let Some((last, rest)) = all.split_last()
+            && all.len() <= 3
+        {
+            for (w, f) in swaps(last) {
+                let mut words: Vec<&str> = rest.iter().map(String::as_str).collect();
+                words.push(&w);
+                variants.push((words.join(" "), f));
+            }
         }
         let words: Vec<&str> = all.iter().map(String::as_str).collect();
         if words.len() <= 4
             && let Some(danish) = english_compound(&words)
         {
-            variants.push(danish);
+            variants.extend(swaps(&danish));
+            variants.push((danish, VARIANT_FACTOR));
         }
         let mut merged = false;
-        for v in &variants {
+        for (v, factor) in &variants {
             for mut m in self.normalize_text(v, limit) {
                 if !matches!(m.kind, MatchKind::ExactLabel | MatchKind::Compound) {
                     continue;
                 }
-                m.score *= VARIANT_FACTOR;
+                m.score *= factor;
                 merged = true;
                 match out.iter_mut().find(|o| same_answer(o, &m)) {
                     Some(o) if o.score >= m.score => {}
@@ -1095,6 +1137,14 @@ impl Taxonomy {
         if merged {
             sort_matches(&mut out);
         }
+        // The title as ESCO names an occupation reads as that occupation; failing that, a comma
+        // qualifier that turns the head into a label narrows the reading to it.
+        let first = self
+            .preferred_owner(&capped)
+            .or_else(|| narrowed.and_then(|form| self.reading_of(&form, limit)));
+        if let Some(occ) = first {
+            self.promote(&mut out, occ);
+        }
         if all.len() == 1 {
             // A complete goal is read, never replaced by completions: only when nothing but word
             // overlap or a similar spelling weakly matches is the word taken as being typed.
@@ -1104,6 +1154,133 @@ impl Taxonomy {
             self.complete_word(&mut out, &capped, limit, confident);
         }
         out
+    }
+
+    /// ESCO labels that a "head, qualifier" title stands for, own head first: the compound of the
+    /// two with the linking letters Danish puts between them ("chef, sikkerhed" is
+    /// "sikkerhedschef", "rådgiver, skat" is "skatterådgiver"), and the label that links head and
+    /// qualifier with a preposition ("lektor, matematik" is "lektor i matematik"). A managerial head
+    /// also stands for its synonyms ("leder, turistbureau" is "chef for turistbureau"), and a
+    /// compound head for its own head ("afdelingsleder, offentlig forvaltning"), each a step
+    /// further from what was written.
+    fn comma_readings(&self, head: &str, qualifier: &[String]) -> Vec<(String, f32)> {
+        let mut heads: Vec<(String, f32)> = vec![(head.to_string(), VARIANT_FACTOR)];
+        let swapped = VARIANT_FACTOR * VARIANT_FACTOR;
+        let mut f = VARIANT_FACTOR;
+        for h in titles::manager_synonyms(head) {
+            f *= VARIANT_FACTOR;
+            heads.push((h, f));
+        }
+        let mut out: Vec<(String, f32)> = Vec::new();
+        for (h, factor) in &heads {
+            let before = out.len();
+            if let [q] = qualifier {
+                for form in titles::linked_compounds(q, h) {
+                    if self.exact.contains_key(&form) && !out.iter().any(|(f, _)| *f == form) {
+                        out.push((form, *factor));
+                    }
+                }
+            }
+            let key = format!("{h}{}", qualifier.concat());
+            for &li in self.by_content.get(&key).map_or(&[][..], |v| v.as_slice()) {
+                if let Some(l) = self.labels.get(li as usize)
+                    && !out.iter().any(|(f, _)| f == l.text)
+                {
+                    out.push((l.text.to_string(), *factor));
+                }
+            }
+            // The title's own head decides; synonyms only when it reads as nothing.
+            if out.len() > before && h == head {
+                return out;
+            }
+        }
+        if out.is_empty()
+            && let Some(bare) = titles::manager_head_of(head)
+            && bare != head
+        {
+            let bare_readings = self.comma_readings(bare, qualifier);
+            out.extend(bare_readings.into_iter().map(|(f, w)| (f, w * swapped)));
+        }
+        out
+    }
+
+    /// The occupation whose Danish preferred label the text is, when exactly one occupation has
+    /// it: a title written as ESCO names an occupation means that occupation, whatever field or
+    /// entry-level job its words also suggest. Not when ESCO also lists a plain (not managerial or
+    /// professional) text for an everyday job a group default stands for ("hjemmehjælper" is how
+    /// goals name the care helper): there the everyday reading that goals and titles share stays
+    /// first.
+    fn preferred_owner(&self, text: &str) -> Option<u32> {
+        let toks = tokenize(text);
+        let key: String = toks.iter().map(|t| t.norm.as_str()).collect();
+        let skey: String = toks.iter().map(|t| t.stem.as_str()).collect();
+        // A managerial or professional title is no colloquial goal.
+        let senior = toks
+            .iter()
+            .rev()
+            .find(|t| !t.stop)
+            .is_some_and(|t| is_senior_word(&t.norm));
+        for ids in [self.exact.get(&key), self.exact_stemmed.get(&skey)]
+            .into_iter()
+            .flatten()
+        {
+            let labels: Vec<&Label> = ids
+                .iter()
+                .filter_map(|li| self.labels.get(*li as usize))
+                .collect();
+            let mut owners: Vec<u32> = labels
+                .iter()
+                .filter(|l| l.preferred)
+                .map(|l| l.occ)
+                .collect();
+            owners.dedup();
+            let [owner] = owners.as_slice() else {
+                if owners.is_empty() {
+                    continue;
+                }
+                return None;
+            };
+            let everyday = !senior
+                && labels.iter().any(|l| {
+                    self.canon_of(l.occ) != self.canon_of(*owner)
+                        && self.in_default_cluster.get(l.occ as usize) == Some(&true)
+                });
+            return (!everyday).then(|| self.member_or_canon(*owner));
+        }
+        None
+    }
+
+    /// The occupation a rewritten form of the title names: its preferred-label owner, else its
+    /// first exact-label reading.
+    fn reading_of(&self, form: &str, limit: usize) -> Option<u32> {
+        if let Some(o) = self.preferred_owner(form) {
+            return Some(o);
+        }
+        let first = self.normalize_text(form, limit).into_iter().next()?;
+        if first.kind != MatchKind::ExactLabel {
+            return None;
+        }
+        let uuid = first.esco_uri.strip_prefix(ESCO_PREFIX)?;
+        self.by_uuid.get(uuid).copied()
+    }
+
+    /// Puts an occupation first, scored just above the answer it displaces.
+    fn promote(&self, out: &mut Vec<OccupationMatch>, occ: u32) {
+        let Some(o) = self.occupations.get(occ as usize) else {
+            return;
+        };
+        let uri = format!("{ESCO_PREFIX}{}", o.uuid);
+        let top = out.first().map_or(0.0, |m| m.score);
+        let mut m = match out.iter().position(|m| m.esco_uri == uri) {
+            Some(0) => return,
+            Some(i) => out.remove(i),
+            None => match self.occ_match(occ, top, o.preferred, MatchKind::ExactLabel) {
+                Some(m) => m,
+                None => return,
+            },
+        };
+        m.score = m.score.max((top + 0.001).min(0.99));
+        out.insert(0, m);
     }
 
     /// Typeahead for one word: when nothing reads it with confidence it is being typed, and the

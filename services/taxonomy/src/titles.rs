@@ -157,6 +157,13 @@ pub(crate) const ENGLISH_WORDS: &[(&str, &str)] = &[
     ("project", "projekt"),
     ("product", "produkt"),
     ("marketing", "marketing"),
+    ("process", "proces"),
+    ("maintenance", "vedligeholdelses"),
+    ("mechanical", "maskin"),
+    ("electrical", "el"),
+    ("physiotherapist", "fysioterapeut"),
+    ("pharmacist", "farmaceut"),
+    ("psychologist", "psykolog"),
     ("communications", "kommunikations"),
     ("communication", "kommunikations"),
     ("event", "event"),
@@ -204,7 +211,7 @@ pub(crate) fn english_compound(words: &[&str]) -> Option<String> {
 /// same title with the other head, for a word ending in one of them.
 pub(crate) fn swap_manager_head(word: &str) -> Vec<String> {
     const SWAPS: &[(&str, &[&str])] = &[
-        ("leder", &["chef"]),
+        ("leder", &["chef", "direktør"]),
         ("chef", &["leder"]),
         ("manager", &["chef"]),
         ("direktør", &["chef"]),
@@ -217,6 +224,48 @@ pub(crate) fn swap_manager_head(word: &str) -> Vec<String> {
         }
     }
     Vec::new()
+}
+
+/// Heads that name the same managerial role in Danish titles, for a title whose head is one of
+/// them on its own ("leder, turistbureau" is also "chef for turistbureau", "bestyrer af ...").
+pub(crate) fn manager_synonyms(head: &str) -> Vec<String> {
+    const SYNONYMS: &[(&str, &[&str])] = &[
+        ("leder", &["chef", "bestyrer", "direktør"]),
+        ("chef", &["leder", "bestyrer", "direktør"]),
+        ("bestyrer", &["leder", "chef"]),
+        ("direktør", &["chef", "leder"]),
+    ];
+    SYNONYMS
+        .iter()
+        .find(|(h, _)| *h == head)
+        .map(|(_, others)| others.iter().map(|o| o.to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// The managerial head a compound title ends in ("afdelingsleder" -> "leder").
+pub(crate) fn manager_head_of(word: &str) -> Option<&'static str> {
+    MANAGER_HEADS
+        .iter()
+        .find(|h| word.len() > h.len() + 2 && word.ends_with(*h))
+        .copied()
+}
+
+/// The compounds a modifier and a head can form: joined as they are, with a linking -s- or -e-,
+/// or with a doubled final consonant and -e- ("skat" + "rådgiver" is "skatterådgiver").
+pub(crate) fn linked_compounds(modifier: &str, head: &str) -> Vec<String> {
+    let mut out = vec![format!("{modifier}{head}")];
+    if !modifier.ends_with('s') {
+        out.push(format!("{modifier}s{head}"));
+    }
+    if !modifier.ends_with('e') {
+        out.push(format!("{modifier}e{head}"));
+        if let Some(last) = modifier.chars().last()
+            && !"aeiouyæøå".contains(last)
+        {
+            out.push(format!("{modifier}{last}e{head}"));
+        }
+    }
+    out
 }
 
 /// Packs three characters into one key.

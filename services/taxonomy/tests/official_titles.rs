@@ -13,8 +13,45 @@ fn heldout_official_titles() {
     assert!(s.unknown_uris.is_empty(), "{:?}", s.unknown_uris);
     assert!(s.n >= 500, "{}", s.n);
     assert_eq!(s.empty, 0);
-    assert!(s.acc_at_1() >= 0.62, "{}", s.summary());
-    assert!(s.acc_at_10() >= 0.85, "{}", s.summary());
+    assert!(s.acc_at_1() >= 0.70, "{}", s.summary());
+    assert!(s.acc_at_10() >= 0.87, "{}", s.summary());
+}
+
+/// tests/data/official_titles_dev.tsv is the tuning set the official-title rules were fitted on:
+/// its figures are training figures, guarded only so that a later change does not undo the rules.
+#[test]
+fn tuning_set_official_titles() {
+    let s = Taxonomy::embedded().score_titles(include_str!("data/official_titles_dev.tsv"));
+    println!("official titles (tuning set): {}", s.summary());
+    assert!(s.unknown_uris.is_empty(), "{:?}", s.unknown_uris);
+    assert_eq!(s.empty, 0);
+    assert!(s.acc_at_1() >= 0.90, "{}", s.summary());
+}
+
+#[test]
+fn a_preferred_label_names_its_own_occupation() {
+    // Near-duplicates that list the label as a synonym do not take its place ...
+    assert_eq!(first("Kreditanalytiker").1, "kreditanalytiker");
+    assert_eq!(first("Finance manager").1, "økonomichef");
+    // ... nor do the field's entry-level jobs that a lexicon word of the title points to.
+    assert_eq!(first("Byggetekniker").1, "byggetekniker");
+    // A colloquial goal that ESCO also lists for the everyday job keeps the everyday reading.
+    assert_eq!(first("hjemmehjælper").0, "5322");
+}
+
+#[test]
+fn a_comma_qualifier_narrows_the_head() {
+    // Joined with the linking letter Danish puts between them.
+    assert_eq!(first("Chef, sikkerhed").1, "sikkerhedschef");
+    assert_eq!(first("Rådgiver, skat").1, "skatterådgiver");
+    // Linked by a preposition in the label.
+    assert_eq!(first("Lektor, matematik").1, "lektor i matematik");
+    assert_eq!(
+        first("Leder, fødevareproduktion").1,
+        "chef for fødevareproduktion"
+    );
+    // A managerial head stands for its synonyms when it reads as nothing itself.
+    assert_eq!(first("Leder, byggemarked").1, "bestyrer af byggemarked");
 }
 
 fn first(text: &str) -> (String, String) {
