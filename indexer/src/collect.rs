@@ -58,6 +58,9 @@ impl tantivy::collector::SegmentCollector for AllIdsSegment {
 pub struct NeedIds {
     pub bbox: (f64, f64, f64, f64),
     pub mask: Option<crate::needbits::CitizenMask>,
+    /// Off for occupation retrieval, where every hit counts the same: Tantivy then unions the postings
+    /// without computing scores.
+    pub scoring: bool,
 }
 
 pub struct NeedIdsSegment {
@@ -92,7 +95,7 @@ impl tantivy::collector::Collector for NeedIds {
     }
 
     fn requires_scoring(&self) -> bool {
-        true
+        self.scoring
     }
 
     fn merge_fruits(&self, fruits: Vec<Vec<(Score, u64)>>) -> tantivy::Result<Self::Fruit> {

@@ -322,11 +322,77 @@ impl JobIndex {
         let (schema, _) = Fields::schema();
         let index = match Index::open_or_create(MmapDirectory::open(dir)?, schema) {
             Err(tantivy::TantivyError::SchemaError(_)) => {
-                return Err(IndexError::SchemaChanged(dir.display().to_string()));
+                Self::rebuild(dir, &resolver, writer_memory)?;
+                Index::open(MmapDirectory::open(dir)?)?
             }
             other => other?,
         };
         Self::from_index(index, resolver, writer_memory)
+    }
+
+    /// Rebuilds an index written with an earlier schema from the records it stores, so an upgrade needs no
+    /// re-ingest. Schemas only ever gain fields at the end, so the old index's `id`, `kind` and `record` keep
+    /// their field ids and read as before. The new index is built beside the old one and swapped in only when
+    /// complete, with the old commit's payload (the change-log position a replica resumes from); if any record
+    /// no longer passes validation, nothing is swapped and the old index stays as it was.
+    fn rebuild(
+        dir: &Path,
+        resolver: &Arc<dyn OccupationResolver>,
+        writer_memory: usize,
+    ) -> Result<(), IndexError> {
+        let schema_changed = || IndexError::SchemaChanged(dir.display().to_string());
+        let old = Index::open(MmapDirectory::open(dir)?)?;
+        let payload = old.load_metas()?.payload;
+        let (_, fields) = Fields::schema();
+        let mut changes = Vec::new();
+        {
+            let reader = old.reader()?;
+            for_each_record(&reader.searcher(), &fields, |_, record| {
+                changes.push(match record {
+                    Record::Company(c) => Change::UpsertCompany(c),
+                    Record::Need(n) => Change::UpsertNeed(n),
+                });
+                Ok(())
+            })?;
+        }
+        drop(old);
+        // Companies before the needs that name them.
+        changes.sort_by_key(|c| c.kind() != KIND_COMPANY);
+        let records = changes.len();
+        let fresh = dir.with_extension("rebuilding");
+        if fresh.exists() {
+            std::fs::remove_dir_all(&fresh)?;
+        }
+        {
+            std::fs::create_dir_all(&fresh)?;
+            let (schema, _) = Fields::schema();
+            let index = Index::create_in_dir(&fresh, schema)?;
+            let rebuilt = Self::from_index(index, Arc::clone(resolver), writer_memory)?;
+            let prepared = changes.into_iter().map(|c| rebuilt.prepare(c)).collect();
+            let mut tx = rebuilt.begin();
+            let report = tx.apply(prepared)?;
+            if let Some(first) = report.rejected().next() {
+                tracing::error!(
+                    rejected = report.rejected().count(),
+                    first = %first.key,
+                    "index rebuild for the new schema refused stored records; the old index is kept"
+                );
+                return Err(schema_changed());
+            }
+            tx.commit(payload)?;
+        }
+        let previous = dir.with_extension("previous");
+        if previous.exists() {
+            std::fs::remove_dir_all(&previous)?;
+        }
+        std::fs::rename(dir, &previous)?;
+        std::fs::rename(&fresh, dir)?;
+        std::fs::remove_dir_all(&previous)?;
+        tracing::info!(
+            records,
+            "index rebuilt for the new schema from its stored records"
+        );
+        Ok(())
     }
 
     pub fn open_in_ram(resolver: Arc<dyn OccupationResolver>) -> Result<Self, IndexError> {
@@ -519,6 +585,9 @@ impl JobIndex {
             }
         }
         for g in groups {
+            if g.starts_with("4:") || g.starts_with("3:") {
+                doc.add_text(f.isco_area, crate::geo::group_area(&g, meta.lat, meta.lon));
+            }
             doc.add_text(f.isco, g);
         }
         doc.add_f64(f.lat, meta.lat);

@@ -74,9 +74,72 @@ pub mod geo {
         )
     }
 
+    /// Area size in degrees for occupation retrieval: about 28 km north-south and 25 km east-west in Denmark.
+    /// Coarser than the search cells, because matching asks for several occupation groups at once and each
+    /// area is one term per group.
+    const AREA_LAT: f64 = 0.25;
+    const AREA_LON: f64 = 0.4;
+    /// Beyond this many areas the plain occupation terms are cheaper than the per-area ones.
+    pub const MAX_AREAS: usize = 48;
+
+    /// The retrieval term of an ISCO group term ("4:9333") in the area of a point: a need's occupation and
+    /// place in one term, so a match reads only the postings of needs near the citizen.
+    pub fn group_area(group: &str, lat: f64, lon: f64) -> String {
+        format!(
+            "{group}@{}:{}",
+            index_of(lat, AREA_LAT),
+            index_of(lon, AREA_LON)
+        )
+    }
+
+    /// The [`group_area`] terms of `group` that cover the circle's bounding box, or None when there would be
+    /// more than `MAX_AREAS`.
+    pub fn group_areas_covering(
+        group: &str,
+        lat: f64,
+        lon: f64,
+        radius_km: f64,
+    ) -> Option<Vec<String>> {
+        let (min_lat, max_lat, min_lon, max_lon) = bounding_box(lat, lon, radius_km);
+        let (la0, la1) = (index_of(min_lat, AREA_LAT), index_of(max_lat, AREA_LAT));
+        let (lo0, lo1) = (index_of(min_lon, AREA_LON), index_of(max_lon, AREA_LON));
+        let n = usize::try_from((la1 - la0 + 1) * (lo1 - lo0 + 1)).ok()?;
+        if n > MAX_AREAS {
+            return None;
+        }
+        Some(
+            (la0..=la1)
+                .flat_map(|a| (lo0..=lo1).map(move |o| format!("{group}@{a}:{o}")))
+                .collect(),
+        )
+    }
+
     #[cfg(test)]
     mod tests {
         use super::*;
+
+        #[test]
+        fn group_areas_cover_the_bounding_box() {
+            for (lat, lon, radius) in [
+                (55.68, 12.57, 25.0),
+                (56.15, 10.2, 50.0),
+                (57.05, 9.92, 5.0),
+            ] {
+                let areas = group_areas_covering("4:9333", lat, lon, radius).unwrap();
+                let (min_lat, max_lat, min_lon, max_lon) = bounding_box(lat, lon, radius);
+                for i in 0..=20 {
+                    for j in 0..=20 {
+                        let plat = min_lat + (max_lat - min_lat) * f64::from(i) / 20.0;
+                        let plon = min_lon + (max_lon - min_lon) * f64::from(j) / 20.0;
+                        assert!(
+                            areas.contains(&group_area("4:9333", plat, plon)),
+                            "{plat},{plon}"
+                        );
+                    }
+                }
+            }
+            assert!(group_areas_covering("4:9333", 56.0, 10.0, 400.0).is_none());
+        }
 
         #[test]
         fn cells_cover_the_circle() {

@@ -45,6 +45,10 @@ pub struct Fields {
     /// On a company: the titles and descriptions of its open needs, stored for highlighting only.
     pub need_titles: Field,
     pub need_descriptions: Field,
+    /// A need's ISCO unit and minor groups joined with its area ("4:9333@223:25", see `geo::group_area`):
+    /// matching reads the postings of the citizen's groups near the citizen only. Added last, so an index
+    /// built before it keeps the ids of every other field and can be rebuilt from its stored records.
+    pub isco_area: Field,
 }
 
 impl Fields {
@@ -80,6 +84,7 @@ impl Fields {
             employees: b.add_u64_field("employees", FAST | INDEXED),
             need_titles: b.add_text_field("need_titles", STORED),
             need_descriptions: b.add_text_field("need_descriptions", STORED),
+            isco_area: b.add_text_field("isco_area", STRING),
         };
         (b.build(), fields)
     }

@@ -1,8 +1,10 @@
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use jobmatch_indexer::catalog::{NO_ESCO, flags};
 use jobmatch_indexer::collect::NeedIds;
@@ -166,7 +168,7 @@ pub struct Matcher {
 /// The companies' records and their sum, swapped together so a match reads one consistent pair.
 #[derive(Debug, Default)]
 struct CompanyRecords {
-    by_cvr: HashMap<String, CompanyRecord>,
+    by_cvr: FxHashMap<String, CompanyRecord>,
     overall: CompanyRecord,
 }
 
@@ -267,7 +269,7 @@ impl Matcher {
     pub fn set_company_records(&self, records: HashMap<String, CompanyRecord>) {
         let overall = CompanyRecord::total(records.values().copied());
         self.records.store(Arc::new(CompanyRecords {
-            by_cvr: records,
+            by_cvr: records.into_iter().collect(),
             overall,
         }));
     }
@@ -440,7 +442,7 @@ impl Matcher {
         times.retrieve += t.elapsed();
         deadline.check()?;
         let mut passing: Vec<Passing<'s>> = Vec::new();
-        let mut seen: HashSet<u64> = HashSet::new();
+        let mut seen: FxHashSet<u64> = FxHashSet::default();
         let mut tier = first_tier;
         let mut lower_done = lower.is_empty();
         loop {
@@ -553,20 +555,51 @@ impl Matcher {
         } else {
             f64::NEG_INFINITY
         };
-        let mut scored: Vec<Scored<'s>> = passing
+        // Highest possible score first: once the k-th best full score is above the next need's bound, no need
+        // after it can reach the top k, and the rest are not scored (each costs a company lookup, a coverage
+        // count and the hours estimate). The order of the top k is the same as scoring them all.
+        let mut bounded: Vec<(f64, Passing<'s>)> = passing
             .into_iter()
             .filter(|p| f64::from(p.fit.value) * 100.0 >= threshold)
-            .filter_map(|p| {
-                let company = p.company.or_else(|| catalog.company_of(p.entry))?;
-                Some(self.score(input, p, company, records))
-            })
+            .map(|p| (score_bound(input, &p), p))
             .collect();
-        scored.sort_by(|a, b| {
+        bounded.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+        let mut scored: Vec<Scored<'s>> = Vec::new();
+        let mut kept: BinaryHeap<Reverse<RankKey<'s>>> = BinaryHeap::with_capacity(k + 1);
+        for (bound, p) in bounded {
+            if kept.len() == k && kept.peek().is_some_and(|worst| bound < worst.0.score) {
+                break;
+            }
+            let Some(company) = p.company.or_else(|| catalog.company_of(p.entry)) else {
+                continue;
+            };
+            let s = self.score(input, p, company, records);
+            debug_assert!(
+                s.score <= bound,
+                "score {} above its bound {bound}",
+                s.score
+            );
+            let entry: &'s NeedMeta = s.entry;
+            kept.push(Reverse(RankKey {
+                score: s.score,
+                need_id: &entry.need_id,
+            }));
+            if kept.len() > k {
+                kept.pop();
+            }
+            scored.push(s);
+        }
+        let best_first = |a: &Scored<'_>, b: &Scored<'_>| {
             b.score
                 .total_cmp(&a.score)
                 .then_with(|| a.entry.need_id.cmp(&b.entry.need_id))
-        });
+        };
+        // Broad goals leave thousands within reach of the top k: order only the k that are returned.
+        if k > 0 && scored.len() > k {
+            scored.select_nth_unstable_by(k - 1, best_first);
+        }
         scored.truncate(k);
+        scored.sort_by(best_first);
         scored
     }
 
@@ -618,12 +651,7 @@ impl Matcher {
         let available = input.citizen.available_hours_per_week;
         let offered = need.offered();
         let coverage = coverage(&input.view, &need.competence_stems);
-        let min_hours = i32::from(need.hours_min);
-        let hours_fit = if available >= min_hours {
-            1.0
-        } else {
-            1.0 - f64::from(min_hours - available) / 10.0
-        };
+        let hours_fit = hours_fit(available, need);
         let potential = self.potential_input(input, need, company, records);
         let company_full = company_full(input, company);
         let expected = expected_hours(&potential);
@@ -634,10 +662,10 @@ impl Matcher {
         };
         let score = 100.0 * f64::from(p.fit.value)
             + 5.0 * f64::from(u8::from(offered))
-            + 2.0 * cov
-            + 1.5 * (1.0 - p.distance_km / input.radius.max(0.1))
+            + COVERAGE_POINTS * cov
+            + distance_points(input, p.distance_km)
             + 1.0 * hours_fit
-            + 0.5 * expected / 37.0
+            + EXPECTED_POINTS * expected / 37.0
             + RECORD_POINTS * potential.company_record.adjustment() / RECORD_WEIGHT
             - match (company_full, offered) {
                 (false, _) => 0.0,
@@ -857,23 +885,35 @@ impl Matcher {
         groups: &[String],
         with_text: bool,
         mask: Option<CitizenMask>,
-    ) -> Result<(Vec<u64>, std::collections::HashMap<u64, f32>), MatchError> {
+    ) -> Result<(Vec<u64>, FxHashMap<u64, f32>), MatchError> {
         let f = self.index.fields();
         let (home, radius, view) = (input.home, input.radius, &input.view);
         let collector = NeedIds {
             bbox: geo::bounding_box(home.0, home.1, radius),
             mask,
+            scoring: false,
         };
         let mut ids_out: Vec<u64> = Vec::new();
         if !groups.is_empty() {
             // Only needs carry ISCO terms, so the union of groups needs no kind filter.
-            let any: Vec<(Occur, Box<dyn Query>)> = groups
-                .iter()
-                .map(|g| {
-                    let q: Box<dyn Query> = Box::new(TermQuery::new(
-                        Term::from_field_text(f.isco, g),
-                        IndexRecordOption::Basic,
-                    ));
+            // Each group's needs near the citizen, by their group-and-area terms; the collector still cuts
+            // by the exact box. A radius so wide that the areas would outnumber what they save reads the
+            // group's postings for the whole country.
+            let terms = groups.iter().flat_map(|g| {
+                let near = (g.starts_with("4:") || g.starts_with("3:"))
+                    .then(|| geo::group_areas_covering(g, home.0, home.1, radius))
+                    .flatten();
+                match near {
+                    Some(areas) => areas
+                        .iter()
+                        .map(|a| Term::from_field_text(f.isco_area, a))
+                        .collect::<Vec<_>>(),
+                    None => vec![Term::from_field_text(f.isco, g)],
+                }
+            });
+            let any: Vec<(Occur, Box<dyn Query>)> = terms
+                .map(|t| {
+                    let q: Box<dyn Query> = Box::new(TermQuery::new(t, IndexRecordOption::Basic));
                     (Occur::Should, q)
                 })
                 .collect();
@@ -883,7 +923,7 @@ impl Matcher {
             )?;
             ids_out.extend(docs.into_iter().map(|(_, id)| id));
         }
-        let mut text_scores = std::collections::HashMap::new();
+        let mut text_scores = FxHashMap::default();
         let unread: Vec<&str> = if with_text {
             view.goals
                 .iter()
@@ -912,11 +952,15 @@ impl Matcher {
                 }
             }
             let query = needs_matching(f, words);
-            let mut top = searcher.search(&query, &collector)?;
+            let scored = NeedIds {
+                scoring: true,
+                ..collector
+            };
+            let mut top = searcher.search(&query, &scored)?;
             top.sort_by(|a, b| b.0.total_cmp(&a.0));
             top.truncate(TEXT_CANDIDATES);
             let best = top.first().map(|t| t.0).unwrap_or(1.0).max(1e-6);
-            let seen: HashSet<u64> = ids_out.iter().copied().collect();
+            let seen: FxHashSet<u64> = ids_out.iter().copied().collect();
             for (score, id) in top {
                 text_scores.insert(id, score / best);
                 if !seen.contains(&id) {
@@ -997,6 +1041,66 @@ impl<'a> Scope<'a> {
 
 /// (covered, required): a required competence is covered when one of its words shares a stem with what the
 /// citizen wrote (competences, earlier work, goals, CV).
+/// Most points the coverage of required competences and the expected paid hours add to a score.
+const COVERAGE_POINTS: f64 = 2.0;
+const EXPECTED_POINTS: f64 = 0.5;
+
+fn distance_points(input: &MatchInput<'_>, distance_km: f64) -> f64 {
+    1.5 * (1.0 - distance_km / input.radius.max(0.1))
+}
+
+fn hours_fit(available: i32, need: &NeedMeta) -> f64 {
+    let min_hours = i32::from(need.hours_min);
+    if available >= min_hours {
+        1.0
+    } else {
+        1.0 - f64::from(min_hours - available) / 10.0
+    }
+}
+
+/// The most a passing need can score: its fit, offer, distance and hours exactly, and the full points of the
+/// terms that cost a lookup (coverage, expected hours, the company's record, at most RECORD_POINTS as its
+/// rate is at most 1); a full company only subtracts. The small margin covers rounding in another order of
+/// addition.
+fn score_bound(input: &MatchInput<'_>, p: &Passing<'_>) -> f64 {
+    100.0 * f64::from(p.fit.value)
+        + 5.0 * f64::from(u8::from(p.entry.offered()))
+        + COVERAGE_POINTS
+        + distance_points(input, p.distance_km)
+        + hours_fit(input.citizen.available_hours_per_week, p.entry)
+        + EXPECTED_POINTS
+        + RECORD_POINTS
+        + 1e-9
+}
+
+/// A scored need's place in the ranking: higher score first, then the lower need id.
+struct RankKey<'a> {
+    score: f64,
+    need_id: &'a str,
+}
+
+impl Ord for RankKey<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.score
+            .total_cmp(&other.score)
+            .then_with(|| other.need_id.cmp(self.need_id))
+    }
+}
+
+impl PartialOrd for RankKey<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for RankKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for RankKey<'_> {}
+
 fn coverage(view: &CitizenView, required: &[Box<[u64]>]) -> (usize, usize) {
     let covered = required
         .iter()

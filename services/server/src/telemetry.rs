@@ -65,7 +65,8 @@ pub fn init_with_export(
     filter: &str,
     config: &TelemetryConfig,
 ) -> Result<Telemetry, TelemetryError> {
-    let env_filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(filter));
+    let env_filter =
+        || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(filter));
     let log = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     let log = match format {
         LogFormat::Json => log.json().with_current_span(true).boxed(),

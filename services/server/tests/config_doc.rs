@@ -223,3 +223,29 @@ fn a_file_list_of_rules_replaces_the_default_list() {
         Config::default().rules.hours_slack
     );
 }
+
+#[test]
+fn otlp_endpoint_is_checked_at_start_up() {
+    let load = |endpoint: &str| {
+        let config = Config {
+            telemetry: jobmatch_server::config::TelemetryConfig {
+                otlp_endpoint: endpoint.into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        config.validate()
+    };
+    assert!(load("").is_ok(), "empty: no export");
+    assert!(load("http://otel-collector.observability.svc:4317").is_ok());
+    // The exporter connects lazily and would only log its failures: a bad address must stop the start.
+    for bad in [
+        "otel-collector:4317",
+        "https://collector:4317",
+        "http://",
+        "not a uri",
+    ] {
+        let err = load(bad).expect_err(bad).to_string();
+        assert!(err.contains("telemetry.otlp_endpoint"), "{bad}: {err}");
+    }
+}

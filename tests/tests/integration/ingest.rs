@@ -348,3 +348,189 @@ async fn huge_key_is_refused_by_its_bound() {
         .unwrap_err();
     assert_invalid(&err, "need_id");
 }
+
+// ---- schema upgrade ----
+
+/// An index written before the last field was added to the schema (the state every data directory of the
+/// previous release is in) is rebuilt from its stored records when opened: nothing to re-ingest, the commit's
+/// change-log position is kept, and the new field is there for matching to use.
+#[test]
+fn an_index_of_an_earlier_schema_is_rebuilt_from_its_records() {
+    use jobmatch_indexer::schema::{Fields, KIND_COMPANY, KIND_NEED};
+    use jobmatch_indexer::stored;
+    use tantivy::schema::Schema;
+    use tantivy::{Index, TantivyDocument};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index");
+    std::fs::create_dir_all(&path).unwrap();
+    let (current, fields) = Fields::schema();
+    let mut earlier = Schema::builder();
+    for (field, entry) in current.fields() {
+        if field != fields.isco_area {
+            earlier.add_field(entry.clone());
+        }
+    }
+    let (a, b) = (good_a(), good_b());
+    let needs = [
+        need("U-1", &a.cvr, "Lagerarbejder", "9333"),
+        need("U-2", &b.cvr, "Kok", "5120"),
+    ];
+    {
+        let index = Index::create_in_dir(&path, earlier.build()).unwrap();
+        use jobmatch_indexer::analysis;
+        index
+            .tokenizers()
+            .register(analysis::DANISH, analysis::danish_analyzer());
+        let mut writer = index.writer::<TantivyDocument>(15_000_000).unwrap();
+        let add = |id: u64, kind: &str, key: &str, bytes: Vec<u8>| {
+            let mut doc = TantivyDocument::default();
+            doc.add_u64(fields.id, id);
+            doc.add_text(fields.key, format!("{kind}:{key}"));
+            doc.add_text(fields.kind, kind);
+            doc.add_bytes(fields.record, &bytes);
+            writer.add_document(doc).unwrap();
+        };
+        // A need may come before its company in the store.
+        add(3, KIND_NEED, "U-1", stored::need_bytes(&needs[0]));
+        add(1, KIND_COMPANY, &a.cvr, stored::company_bytes(&a));
+        add(2, KIND_COMPANY, &b.cvr, stored::company_bytes(&b));
+        add(4, KIND_NEED, "U-2", stored::need_bytes(&needs[1]));
+        let mut commit = writer.prepare_commit().unwrap();
+        commit.set_payload("change-log:42");
+        commit.commit().unwrap();
+    }
+
+    let resolver = Arc::new(TaxonomyResolver::new(Taxonomy::embedded()));
+    let index = JobIndex::open(&path, resolver, 64 << 20).expect("the earlier index is rebuilt");
+    assert_eq!(index.commit_payload().as_deref(), Some("change-log:42"));
+    let snapshot = index.snapshot();
+    assert_eq!(snapshot.catalog.company_count(), 2);
+    assert_eq!(snapshot.catalog.need_count(), 2);
+    assert_eq!(
+        snapshot.need_record("U-1").unwrap().unwrap().title,
+        "Lagerarbejder"
+    );
+    assert_eq!(
+        snapshot.company_record(&b.cvr).unwrap().unwrap().name,
+        b.name
+    );
+    // The need is reachable by its group-and-area term.
+    let lager = snapshot.catalog.need("U-1").unwrap();
+    let term = jobmatch_indexer::geo::group_area("4:9333", lager.lat, lager.lon);
+    let hits = snapshot
+        .searcher
+        .search(
+            &tantivy::query::TermQuery::new(
+                tantivy::Term::from_field_text(fields.isco_area, &term),
+                tantivy::schema::IndexRecordOption::Basic,
+            ),
+            &tantivy::collector::Count,
+        )
+        .unwrap();
+    assert_eq!(hits, 1, "{term}");
+    assert!(!dir.path().join("index.rebuilding").exists());
+    assert!(!dir.path().join("index.previous").exists());
+    drop(index);
+    // Opened again: no second rebuild, same records.
+    let resolver = Arc::new(TaxonomyResolver::new(Taxonomy::embedded()));
+    let again = JobIndex::open(&path, resolver, 64 << 20).unwrap();
+    assert_eq!(again.snapshot().catalog.need_count(), 2);
+}
+
+/// Matching reads a group's needs by their group-and-area terms instead of the group's postings for the whole
+/// country; for any place and radius that must find exactly the group's needs inside the radius's box, which
+/// is what the whole-country read kept.
+#[test]
+fn group_area_terms_find_exactly_the_groups_needs_in_the_box() {
+    use jobmatch_indexer::collect::NeedIds;
+    use jobmatch_indexer::geo;
+    use jobmatch_indexer::{Change, schema::Fields};
+    use rand::{Rng, SeedableRng};
+    use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+
+    let dir = tempfile::tempdir().unwrap();
+    let resolver = Arc::new(TaxonomyResolver::new(Taxonomy::embedded()));
+    let index = JobIndex::open(&dir.path().join("index"), resolver, 64 << 20).unwrap();
+    let postcodes = jobmatch_refdata::postcodes();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let mut changes = Vec::new();
+    let cvrs: Vec<String> = (0..300).map(|i| cvr(1000 + i)).collect();
+    for c in &cvrs {
+        let pc = &postcodes[rng.random_range(0..postcodes.len())];
+        changes.push(Change::UpsertCompany(company(
+            c,
+            "Firma ApS",
+            "521000",
+            &pc.code,
+        )));
+    }
+    let groups = ["9333", "9334", "5120", "4321"];
+    for i in 0..3000 {
+        let c = &cvrs[rng.random_range(0..cvrs.len())];
+        let isco = groups[rng.random_range(0..groups.len())];
+        changes.push(Change::UpsertNeed(need(
+            &format!("G-{i}"),
+            c,
+            "Medarbejder",
+            isco,
+        )));
+    }
+    let report = index.apply(changes).unwrap();
+    assert_eq!(report.rejected().count(), 0);
+    let snapshot = index.snapshot();
+    let (_, fields) = Fields::schema();
+
+    let mut found = 0;
+    for _ in 0..40 {
+        let pc = &postcodes[rng.random_range(0..postcodes.len())];
+        for radius in [2.0, 15.0, 30.0, 70.0] {
+            for group in ["4:9333", "3:933", "4:5120"] {
+                let bbox = geo::bounding_box(pc.lat, pc.lon, radius);
+                let (min_lat, max_lat, min_lon, max_lon) = bbox;
+                let level = if group.starts_with("4:") { 4 } else { 3 };
+                let code: u16 = group[2..].parse().unwrap();
+                let mut want: Vec<u64> = snapshot
+                    .catalog
+                    .needs()
+                    .filter(|n| n.occupations.iter().any(|o| o.group(level) == code))
+                    .filter(|n| {
+                        (min_lat..=max_lat).contains(&n.lat) && (min_lon..=max_lon).contains(&n.lon)
+                    })
+                    .map(|n| n.id)
+                    .collect();
+                let areas = geo::group_areas_covering(group, pc.lat, pc.lon, radius).unwrap();
+                let any: Vec<(Occur, Box<dyn Query>)> = areas
+                    .iter()
+                    .map(|a| {
+                        let q: Box<dyn Query> = Box::new(TermQuery::new(
+                            tantivy::Term::from_field_text(fields.isco_area, a),
+                            tantivy::schema::IndexRecordOption::Basic,
+                        ));
+                        (Occur::Should, q)
+                    })
+                    .collect();
+                let collector = NeedIds {
+                    bbox,
+                    mask: None,
+                    scoring: false,
+                };
+                let mut got: Vec<u64> = snapshot
+                    .searcher
+                    .search(&BooleanQuery::new(any), &collector)
+                    .unwrap()
+                    .into_iter()
+                    .map(|(_, id)| id)
+                    .collect();
+                want.sort_unstable();
+                got.sort_unstable();
+                assert_eq!(got, want, "{group} within {radius} km of {}", pc.code);
+                found += got.len();
+            }
+        }
+    }
+    assert!(
+        found > 1000,
+        "the places and radii must reach needs: {found}"
+    );
+}
