@@ -449,6 +449,9 @@ impl Matcher {
             let t = Instant::now();
             times.retrieved += tier.len();
             times.tiers += 1;
+            // Broad goals near a city bring tens of thousands: grow once, not by doubling.
+            seen.reserve(tier.len());
+            passing.reserve(tier.len());
             for (i, id) in std::mem::take(&mut tier).into_iter().enumerate() {
                 if i % 512 == 511 {
                     deadline.check()?;
