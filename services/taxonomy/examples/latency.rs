@@ -65,6 +65,19 @@ fn main() {
     let t = Taxonomy::embedded();
     // Warm-up: the embedded data is parsed on first use.
     time_all(t, &texts, 1);
-    report("normalize", time_all(t, &texts, 5));
+    let times = time_all(t, &texts, 5);
+    // JOBMATCH_SLOWEST=N lists the N texts whose fastest pass was slowest: where to look for the tail.
+    if let Some(n) = std::env::var("JOBMATCH_SLOWEST").ok().and_then(|v| v.parse::<usize>().ok()) {
+        let mut best: Vec<(f64, &String)> = times
+            .iter()
+            .map(|t| t.iter().copied().fold(f64::INFINITY, f64::min))
+            .zip(&texts)
+            .collect();
+        best.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (us, text) in best.into_iter().take(n) {
+            println!("{us:>8.0}us  {text}");
+        }
+    }
+    report("normalize", times);
     report("typeahead", time_all(t, &prefixes, 5));
 }
