@@ -67,7 +67,10 @@ fn main() {
     time_all(t, &texts, 1);
     let times = time_all(t, &texts, 5);
     // JOBMATCH_SLOWEST=N lists the N texts whose fastest pass was slowest: where to look for the tail.
-    if let Some(n) = std::env::var("JOBMATCH_SLOWEST").ok().and_then(|v| v.parse::<usize>().ok()) {
+    if let Some(n) = std::env::var("JOBMATCH_SLOWEST")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
         let mut best: Vec<(f64, &String)> = times
             .iter()
             .map(|t| t.iter().copied().fold(f64::INFINITY, f64::min))
