@@ -100,7 +100,8 @@ impl From<ServiceError> for Status {
             | ServiceError::InvalidRecord(violations) => {
                 bad_request(message, &pairs(&violations, ""))
             }
-            ServiceError::Index(IndexError::NotFound { kind, key }) => {
+            ServiceError::Index(IndexError::NotFound { kind, key })
+            | ServiceError::Match(MatchError::Index(IndexError::NotFound { kind, key })) => {
                 // Cut the key: a caller's huge key must not overflow the status header.
                 let key: String = key.chars().take(64).collect();
                 Status::not_found(format!("{kind} '{}' not found", key.escape_debug()))
@@ -142,6 +143,25 @@ impl From<ServiceError> for Status {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_need_is_not_found_wherever_it_is_looked_up() {
+        // MatchNeed looks the need up in the matcher: found by the rpc_citizens fuzz target as INTERNAL.
+        for e in [
+            ServiceError::Index(IndexError::NotFound {
+                kind: "need",
+                key: "N-1".into(),
+            }),
+            ServiceError::Match(MatchError::Index(IndexError::NotFound {
+                kind: "need",
+                key: "N-1".into(),
+            })),
+        ] {
+            let status = Status::from(e);
+            assert_eq!(status.code(), tonic::Code::NotFound, "{status:?}");
+            assert_eq!(status.message(), "need 'N-1' not found");
+        }
+    }
 
     #[test]
     fn messages_stay_small() {

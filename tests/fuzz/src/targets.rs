@@ -14,8 +14,13 @@ use jobmatch_indexer::highlight::{QueryTerms, snippet};
 use jobmatch_indexer::ingest::{COMPANIES, IngestSummary, NEEDS, ingest_reader, parse_record};
 use jobmatch_indexer::{JobIndex, analysis, cpr, limits, validate};
 use jobmatch_matching::{Matcher, TaxonomyResolver};
+use jobmatch_proto::v1::audit_service_server::AuditService;
+use jobmatch_proto::v1::calculator_service_server::CalculatorService;
+use jobmatch_proto::v1::citizen_service_server::CitizenService;
 use jobmatch_proto::v1::company_service_server::CompanyService;
+use jobmatch_proto::v1::follow_up_service_server::FollowUpService;
 use jobmatch_proto::v1::match_service_server::MatchService;
+use jobmatch_proto::v1::rematch_service_server::RematchService;
 use jobmatch_proto::v1::search_service_server::SearchService;
 use jobmatch_proto::v1::taxonomy_service_server::TaxonomyService;
 use jobmatch_proto::v1::*;
@@ -32,6 +37,7 @@ pub const TARGETS: &[&str] = &[
     "ingest_needs",
     "rpc_bytes",
     "rpc_typed",
+    "rpc_citizens",
     "bulk_frames",
     "analyzer",
     "snippet",
@@ -48,6 +54,7 @@ pub fn run(target: &str, data: &[u8]) {
         "ingest_needs" => ingest(data, false),
         "rpc_bytes" => rpc_bytes(data),
         "rpc_typed" => rpc_typed(data),
+        "rpc_citizens" => rpc_citizens(data),
         "bulk_frames" => bulk_frames(data),
         "analyzer" => analyzer(data),
         "snippet" => snippet_target(data),
@@ -311,6 +318,115 @@ fn rpc_typed(data: &[u8]) {
             _ => {
                 if let Ok(m) = NormalizeOccupationRequest::arbitrary(&mut u) {
                     check(api.normalize_occupation(request(m, meta)).await)
+                }
+            }
+        }
+    });
+}
+
+/// A message of the input, either decoded from its raw protobuf bytes or generated well-typed from them.
+fn message<M>(typed: bool, body: &[u8]) -> Option<M>
+where
+    M: Message + Default + for<'a> Arbitrary<'a>,
+{
+    if typed {
+        M::arbitrary(&mut Unstructured::new(body)).ok()
+    } else {
+        M::decode(body).ok()
+    }
+}
+
+/// The citizen, match-need, follow-up, calculator, rematch and audit RPCs (the personal-data side of the
+/// API): byte 0 picks the method and whether the body is raw protobuf or a generated message, byte 1 the
+/// metadata.
+fn rpc_citizens(data: &[u8]) {
+    let (Some(&pick), Some(&meta)) = (data.first(), data.get(1)) else {
+        return;
+    };
+    let (typed, method, body) = (pick & 0x80 != 0, pick & 0x7f, &data[2..]);
+    let w = world();
+    let api = &w.api;
+    w.runtime.block_on(async {
+        match method % 14 {
+            0 => {
+                if let Some(m) = message::<CitizenProfile>(typed, body) {
+                    check(api.upsert_citizen(request(m, meta)).await)
+                }
+            }
+            1 => {
+                if let Some(m) = message::<GetCitizenRequest>(typed, body) {
+                    check(api.get_citizen(request(m, meta)).await)
+                }
+            }
+            2 => {
+                if let Some(m) = message::<DeleteCitizenRequest>(typed, body) {
+                    check(api.delete_citizen(request(m, meta)).await)
+                }
+            }
+            3 => {
+                if let Some(m) = message::<GetMatchesRequest>(typed, body) {
+                    check(api.get_matches(request(m, meta)).await)
+                }
+            }
+            4 => {
+                if let Some(m) = message::<PlacementOutcome>(typed, body) {
+                    check(api.record_placement_outcome(request(m, meta)).await)
+                }
+            }
+            5 => {
+                if let Some(m) = message::<ListPlacementOutcomesRequest>(typed, body) {
+                    check(api.list_placement_outcomes(request(m, meta)).await)
+                }
+            }
+            6 => {
+                if let Some(m) = message::<MatchNeedRequest>(typed, body) {
+                    check(api.match_need(request(m, meta)).await)
+                }
+            }
+            7 => {
+                if let Some(m) = message::<GetProgressionRequest>(typed, body) {
+                    check(api.get_progression(request(m, meta)).await)
+                }
+            }
+            8 => {
+                if let Some(m) = message::<GetJobcenterSummaryRequest>(typed, body) {
+                    check(api.get_jobcenter_summary(request(m, meta)).await)
+                }
+            }
+            9 => {
+                if let Some(m) = message::<MonthlyGainRequest>(typed, body) {
+                    check(api.monthly_gain(request(m, meta)).await)
+                }
+            }
+            10 => {
+                if let Some(m) = message::<ReadAuditRequest>(typed, body) {
+                    check(api.read_audit(request(m, meta)).await)
+                }
+            }
+            11 => {
+                if let Some(m) = message::<GetRunRequest>(typed, body) {
+                    check(api.get_run(request(m, meta)).await)
+                }
+            }
+            12 => {
+                if let Some(m) = message::<StartRunRequest>(typed, body) {
+                    match api.start_run(request(m, meta)).await {
+                        Ok(stream) => {
+                            use tokio_stream::StreamExt;
+                            // The first progress message (sent at once); later ones come only as the
+                            // run moves, and the run goes on in the background.
+                            let mut progress = stream.into_inner().take(1);
+                            while let Some(item) = progress.next().await {
+                                check(item.map(tonic::Response::new));
+                            }
+                        }
+                        Err(s) => check::<RunProgress>(Err(s)),
+                    }
+                }
+            }
+            _ => {
+                if let Some(m) = message::<MatchCitizenRequest>(typed, body) {
+                    check(api.match_citizen(request(m, meta)).await)
                 }
             }
         }

@@ -9,6 +9,10 @@ const SLICE: u64 = 1_500;
 
 #[test]
 fn corpus_inputs_pass_every_target() {
+    // FUZZ_LOG=error (or any filter) shows the service's log while inputs replay: why an answer was INTERNAL.
+    if let Ok(filter) = std::env::var("FUZZ_LOG") {
+        jobmatch_server::telemetry::init(jobmatch_server::config::LogFormat::Text, &filter);
+    }
     let mut replayed = 0;
     for target in TARGETS {
         for (path, input) in jobmatch_fuzz::corpus(target) {
