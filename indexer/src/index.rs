@@ -318,6 +318,7 @@ impl JobIndex {
         resolver: Arc<dyn OccupationResolver>,
         writer_memory: usize,
     ) -> Result<Self, IndexError> {
+        Self::finish_interrupted_rebuild(dir)?;
         std::fs::create_dir_all(dir)?;
         let (schema, _) = Fields::schema();
         let index = match Index::open_or_create(MmapDirectory::open(dir)?, schema) {
@@ -328,6 +329,30 @@ impl JobIndex {
             other => other?,
         };
         Self::from_index(index, resolver, writer_memory)
+    }
+
+    /// A rebuild stopped between its two renames (power cut, kill -9) leaves the old index in `.previous` and
+    /// the complete new one in `.rebuilding`, and `dir` missing: finish the swap rather than start empty. With
+    /// `dir` in place the swap had finished and only the old copy is left to remove.
+    fn finish_interrupted_rebuild(dir: &Path) -> Result<(), IndexError> {
+        let previous = dir.with_extension("previous");
+        if !previous.exists() {
+            return Ok(());
+        }
+        if !dir.exists() {
+            let fresh = dir.with_extension("rebuilding");
+            let from = if fresh.exists() {
+                fresh
+            } else {
+                previous.clone()
+            };
+            std::fs::rename(&from, dir)?;
+            tracing::warn!("finished an index swap that was interrupted");
+        }
+        if previous.exists() {
+            std::fs::remove_dir_all(&previous)?;
+        }
+        Ok(())
     }
 
     /// Rebuilds an index written with an earlier schema from the records it stores, so an upgrade needs no

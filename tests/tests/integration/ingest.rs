@@ -534,3 +534,39 @@ fn group_area_terms_find_exactly_the_groups_needs_in_the_box() {
         "the places and radii must reach needs: {found}"
     );
 }
+
+/// A schema rebuild cut off between its two renames leaves the complete new index in `index.rebuilding`, the
+/// old one in `index.previous` and no `index`: the next open finishes the swap instead of starting empty.
+#[test]
+fn an_interrupted_index_swap_is_finished_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index");
+    let open = || {
+        let resolver = Arc::new(TaxonomyResolver::new(Taxonomy::embedded()));
+        JobIndex::open(&path, resolver, 64 << 20).unwrap()
+    };
+    {
+        let index = open();
+        let a = good_a();
+        let report = index
+            .apply(vec![
+                jobmatch_indexer::Change::UpsertCompany(a.clone()),
+                jobmatch_indexer::Change::UpsertNeed(need("S-1", &a.cvr, "Lagerarbejder", "9333")),
+            ])
+            .unwrap();
+        assert_eq!(report.rejected().count(), 0);
+    }
+    std::fs::rename(&path, dir.path().join("index.rebuilding")).unwrap();
+    std::fs::create_dir_all(dir.path().join("index.previous")).unwrap();
+    assert_eq!(
+        open().snapshot().catalog.need_count(),
+        1,
+        "the swap is finished"
+    );
+    assert!(!dir.path().join("index.previous").exists());
+    assert!(!dir.path().join("index.rebuilding").exists());
+    // Cut off after the second rename: only the old copy is left to remove.
+    std::fs::create_dir_all(dir.path().join("index.previous")).unwrap();
+    assert_eq!(open().snapshot().catalog.need_count(), 1);
+    assert!(!dir.path().join("index.previous").exists());
+}
