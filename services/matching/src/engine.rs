@@ -567,10 +567,10 @@ impl Matcher {
             .map(|p| (score_bound(input, &p), p))
             .collect();
         bounded.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
-        let mut scored: Vec<Scored<'s>> = Vec::new();
-        let mut kept: BinaryHeap<Reverse<RankKey<'s>>> = BinaryHeap::with_capacity(k + 1);
+        // The best k so far, worst on top.
+        let mut top: BinaryHeap<Reverse<Ranked<'s>>> = BinaryHeap::with_capacity(k + 1);
         for (bound, p) in bounded {
-            if kept.len() == k && kept.peek().is_some_and(|worst| bound < worst.0.score) {
+            if top.len() == k && top.peek().is_some_and(|worst| bound < worst.0.0.score) {
                 break;
             }
             let Some(company) = p.company.or_else(|| catalog.company_of(p.entry)) else {
@@ -582,28 +582,13 @@ impl Matcher {
                 "score {} above its bound {bound}",
                 s.score
             );
-            let entry: &'s NeedMeta = s.entry;
-            kept.push(Reverse(RankKey {
-                score: s.score,
-                need_id: &entry.need_id,
-            }));
-            if kept.len() > k {
-                kept.pop();
+            top.push(Reverse(Ranked(s)));
+            if top.len() > k {
+                top.pop();
             }
-            scored.push(s);
         }
-        let best_first = |a: &Scored<'_>, b: &Scored<'_>| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.entry.need_id.cmp(&b.entry.need_id))
-        };
-        // Broad goals leave thousands within reach of the top k: order only the k that are returned.
-        if k > 0 && scored.len() > k {
-            scored.select_nth_unstable_by(k - 1, best_first);
-        }
-        scored.truncate(k);
-        scored.sort_by(best_first);
-        scored
+        // Ascending in Reverse is best first.
+        top.into_sorted_vec().into_iter().map(|r| r.0.0).collect()
     }
 
     fn potential_input(
@@ -1076,33 +1061,31 @@ fn score_bound(input: &MatchInput<'_>, p: &Passing<'_>) -> f64 {
         + 1e-9
 }
 
-/// A scored need's place in the ranking: higher score first, then the lower need id.
-struct RankKey<'a> {
-    score: f64,
-    need_id: &'a str,
-}
+/// A scored need in the ranking's order: higher score first, then the lower need id.
+struct Ranked<'a>(Scored<'a>);
 
-impl Ord for RankKey<'_> {
+impl Ord for Ranked<'_> {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.score
-            .total_cmp(&other.score)
-            .then_with(|| other.need_id.cmp(self.need_id))
+        self.0
+            .score
+            .total_cmp(&other.0.score)
+            .then_with(|| other.0.entry.need_id.cmp(&self.0.entry.need_id))
     }
 }
 
-impl PartialOrd for RankKey<'_> {
+impl PartialOrd for Ranked<'_> {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl PartialEq for RankKey<'_> {
+impl PartialEq for Ranked<'_> {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other).is_eq()
     }
 }
 
-impl Eq for RankKey<'_> {}
+impl Eq for Ranked<'_> {}
 
 fn coverage(view: &CitizenView, required: &[Box<[u64]>]) -> (usize, usize) {
     let covered = required

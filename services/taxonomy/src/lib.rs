@@ -27,7 +27,9 @@ mod titles;
 
 pub use eval::{EVAL_DEPTH, TitleMiss, TitleScore};
 
-use std::collections::{HashMap, HashSet};
+// Fx hashing: readings must not depend on a per-process hash seed, where candidates tie the first one seen
+// wins (and it is faster on these short keys; every text is bounded by the request limits).
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::OnceLock;
 
 use text::{
@@ -460,7 +462,7 @@ impl Taxonomy {
     }
 
     fn build() -> Taxonomy {
-        let mut groups = HashMap::new();
+        let mut groups = HashMap::default();
         for line in GROUPS_TSV.lines().filter(|l| !l.starts_with('#')) {
             if let Some((code, title)) = line.split_once('\t') {
                 groups.insert(code, title);
@@ -468,7 +470,7 @@ impl Taxonomy {
         }
         let mut occupations = Vec::new();
         let mut labels = Vec::new();
-        let mut by_uuid = HashMap::new();
+        let mut by_uuid = HashMap::default();
         for line in OCCUPATIONS_TSV.lines().filter(|l| !l.starts_with('#')) {
             let mut cols = line.split('\t');
             let (Some(uuid), Some(isco), Some(pref)) = (cols.next(), cols.next(), cols.next())
@@ -492,12 +494,12 @@ impl Taxonomy {
             }
         }
 
-        let mut exact: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut exact_stemmed: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut by_content: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut modifiers: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut stem_index: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut vocab_set: HashSet<String> = HashSet::new();
+        let mut exact: HashMap<String, Vec<u32>> = HashMap::default();
+        let mut exact_stemmed: HashMap<String, Vec<u32>> = HashMap::default();
+        let mut by_content: HashMap<String, Vec<u32>> = HashMap::default();
+        let mut modifiers: HashMap<String, Vec<u32>> = HashMap::default();
+        let mut stem_index: HashMap<String, Vec<u32>> = HashMap::default();
+        let mut vocab_set: HashSet<String> = HashSet::default();
         let mut label_vec = Vec::with_capacity(labels.len());
         let mut label_words: Vec<Vec<String>> = Vec::with_capacity(labels.len());
         for (i, (occ, text, preferred)) in labels.into_iter().enumerate() {
@@ -540,7 +542,7 @@ impl Taxonomy {
         // Occupations of one unit group that share a label are merged.
         let mut parent: Vec<u32> = (0..occupations.len() as u32).collect();
         for ids in exact.values() {
-            let mut first: HashMap<&'static str, u32> = HashMap::new();
+            let mut first: HashMap<&'static str, u32> = HashMap::default();
             for &li in ids {
                 let Some(l) = label_vec.get(li as usize) else {
                     continue;
@@ -564,7 +566,7 @@ impl Taxonomy {
             n_labels[l.occ as usize] += 1;
         }
         // The representative is the member with the most labels (the broadest one).
-        let mut best_member: HashMap<u32, u32> = HashMap::new();
+        let mut best_member: HashMap<u32, u32> = HashMap::default();
         for o in 0..occupations.len() as u32 {
             let root = find_root(&mut parent, o);
             let e = best_member.entry(root).or_insert(o);
@@ -580,7 +582,7 @@ impl Taxonomy {
             .enumerate()
             .map(|(i, o)| ((o.isco, o.preferred.to_lowercase()), i as u32))
             .collect();
-        let mut defaults: HashMap<&'static str, u32> = HashMap::new();
+        let mut defaults: HashMap<&'static str, u32> = HashMap::default();
         for (isco, label) in GROUP_DEFAULTS {
             if let Some(&o) = by_pref.get(&(*isco, label.to_string()))
                 && let Some((k, _)) = groups.get_key_value(isco)
@@ -597,7 +599,7 @@ impl Taxonomy {
         }
         let default_set: HashSet<u32> = defaults.values().copied().collect();
         let in_default_cluster: Vec<bool> = canon.iter().map(|c| default_set.contains(c)).collect();
-        let mut field_managers = HashMap::new();
+        let mut field_managers = HashMap::default();
         for (field, group, label) in FIELD_MANAGERS {
             if let (Some((f, _)), Some((g, _)), Some(&o)) = (
                 groups.get_key_value(field),
@@ -620,7 +622,7 @@ impl Taxonomy {
                 })
                 .collect();
         }
-        let mut loanwords: HashSet<String> = HashSet::new();
+        let mut loanwords: HashSet<String> = HashSet::default();
         for e in lexicon.iter().chain(competences.iter()) {
             for (w, _, _) in e.words.iter().filter(|w| !w.2) {
                 if e.loanword {
@@ -654,7 +656,7 @@ impl Taxonomy {
         deletes.dedup();
         let mut stem_vocab: Vec<(String, Vec<u32>)> = stem_index.into_iter().collect();
         stem_vocab.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut trigrams: HashMap<[char; 3], Vec<u32>> = HashMap::new();
+        let mut trigrams: HashMap<[char; 3], Vec<u32>> = HashMap::default();
         for (i, (st, _)) in stem_vocab.iter().enumerate() {
             let chars: Vec<char> = st.chars().collect();
             for w in chars.windows(3) {
@@ -815,7 +817,7 @@ impl Taxonomy {
             probes.extend(second);
         }
         let mut best: Option<(usize, usize)> = None;
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for p in &probes {
             let h = hash_str(p);
             let start = self.deletes.partition_point(|(k, _)| *k < h);
@@ -946,7 +948,7 @@ impl Taxonomy {
         if q.chars().count() < 2 || limit == 0 {
             return Vec::new();
         }
-        let mut best: HashMap<u32, (bool, bool, &'static str)> = HashMap::new();
+        let mut best: HashMap<u32, (bool, bool, &'static str)> = HashMap::default();
         for (li, at_start) in self.prefixes.find(&q, TYPEAHEAD_SCAN) {
             let Some(l) = self.labels.get(li as usize) else {
                 continue;
@@ -1491,7 +1493,7 @@ impl Taxonomy {
         // Per group and token: the best lexicon weight that explains the token, so
         // that terms agreeing on a group across words add up ("pasning af børn").
         type Joint = (u32, [f32; MAX_TOKENS], Vec<&'static str>);
-        let mut joint: HashMap<&'static str, Joint> = HashMap::new();
+        let mut joint: HashMap<&'static str, Joint> = HashMap::default();
         for (entries, factor) in [(&self.lexicon, 1.0f32), (&self.competences, 0.7)] {
             for e in entries.iter() {
                 let Some((quality, used_mask, only_places)) = Self::lex_matches(e, &tokens) else {
@@ -1639,8 +1641,8 @@ impl Taxonomy {
 
     fn word_overlap(&self, acc: &mut Acc, content: &[&Token], fuzz_penalty: f32) {
         let mut qweights = Vec::new();
-        let mut hits: HashMap<u32, f32> = HashMap::new();
-        let mut label_hits: HashMap<u32, u32> = HashMap::new();
+        let mut hits: HashMap<u32, f32> = HashMap::default();
+        let mut label_hits: HashMap<u32, u32> = HashMap::default();
         for t in content {
             let w =
                 if is_head(&t.norm) { 0.3 } else { 1.0 } * if t.place { PLACE_FACTOR } else { 1.0 };
@@ -1649,7 +1651,7 @@ impl Taxonomy {
             if n < 3 {
                 continue;
             }
-            let mut matched_labels: HashSet<u32> = HashSet::new();
+            let mut matched_labels: HashSet<u32> = HashSet::default();
             let qchars: Vec<char> = t.stem.chars().collect();
             let rarest = qchars
                 .windows(3)
@@ -1710,8 +1712,8 @@ impl Taxonomy {
     fn rank(&self, acc: Acc, limit: usize) -> Vec<OccupationMatch> {
         // Evidence comes in two independent families: ESCO labels and the
         // hand-written lexicon. Agreement between families is what counts.
-        let mut label_support: HashMap<&'static str, f32> = HashMap::new();
-        let mut lex_support: HashMap<&'static str, f32> = HashMap::new();
+        let mut label_support: HashMap<&'static str, f32> = HashMap::default();
+        let mut lex_support: HashMap<&'static str, f32> = HashMap::default();
         for ((isco, stage), s) in &acc.support {
             let map = if *stage == MatchKind::Lexicon as u8 {
                 &mut lex_support
@@ -1726,8 +1728,8 @@ impl Taxonomy {
         // The target is the occupation the text itself named (a label, compound or
         // corrected label), else the one a lexicon term named, else the group's
         // canonical occupation, else the best word-overlap occupation.
-        let mut best_occ_in_group: HashMap<&'static str, (CandKey, f32)> = HashMap::new();
-        let mut named_in_group: HashMap<&'static str, (CandKey, f32)> = HashMap::new();
+        let mut best_occ_in_group: HashMap<&'static str, (CandKey, f32)> = HashMap::default();
+        let mut named_in_group: HashMap<&'static str, (CandKey, f32)> = HashMap::default();
         for (k, c) in &acc.cands {
             if let CandKey::Occ(o) = k
                 && let Some(occ) = self.occupations.get(*o as usize)
@@ -1768,7 +1770,7 @@ impl Taxonomy {
             })
             .collect();
         let mut out: Vec<(OccupationMatch, Option<u32>)> = Vec::new();
-        let mut group_scores: HashMap<CandKey, (f32, MatchKind, String, bool)> = HashMap::new();
+        let mut group_scores: HashMap<CandKey, (f32, MatchKind, String, bool)> = HashMap::default();
         let mut put =
             |target: CandKey, score: f32, kind: MatchKind, matched: &str, similar: bool| {
                 let e =
@@ -1906,7 +1908,7 @@ impl Taxonomy {
         let mut out: Vec<OccupationMatch> = out.into_iter().map(|(m, _)| m).collect();
         out.extend(alternatives);
         sort_matches(&mut out);
-        let mut seen: HashSet<String> = HashSet::new();
+        let mut seen: HashSet<String> = HashSet::default();
         out.retain(|m| {
             seen.insert(if m.esco_uri.is_empty() {
                 m.isco_code.clone()
@@ -1924,7 +1926,7 @@ impl Taxonomy {
         let capped: String = competence.chars().take(MAX_INPUT_CHARS).collect();
         let mut tokens = tokenize(&capped);
         tokens.truncate(MAX_TOKENS);
-        let mut best: HashMap<&'static str, f32> = HashMap::new();
+        let mut best: HashMap<&'static str, f32> = HashMap::default();
         let mut put = |code: &'static str, w: f32| {
             let e = best.entry(code).or_insert(0.0);
             if w > *e {

@@ -2,7 +2,7 @@
 //! mark a managerial or professional title, the management groups of ISCO-08 that head each field, a
 //! small English-to-Danish title vocabulary, and the prefix index behind typeahead.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Heads of managerial and professional titles. A title ending in one of them names the person who
 /// leads or advises in a field, not the entry-level job of that field ("lagerchef" is not "lagerarbejder").
@@ -298,7 +298,7 @@ pub(crate) struct GramIndex {
 
 impl GramIndex {
     pub fn build<'a>(labels: impl Iterator<Item = Vec<&'a str>>) -> GramIndex {
-        let mut postings: HashMap<u64, Vec<u32>> = HashMap::new();
+        let mut postings: HashMap<u64, Vec<u32>> = HashMap::default();
         let mut sizes = Vec::new();
         let mut grams = Vec::new();
         for (i, words) in labels.enumerate() {
