@@ -43,53 +43,78 @@ pub mod geo {
         (lat - dlat, lat + dlat, lon - dlon, lon + dlon)
     }
 
-    /// Cell size in degrees: about 11 km north-south and 9 km east-west in Denmark.
-    const CELL_LAT: f64 = 0.1;
-    const CELL_LON: f64 = 0.15;
+    /// A grid of `lat` x `lon` degrees, at most `max` of whose squares a radius may need before a filter by
+    /// them costs more terms than it saves.
+    struct Grid {
+        lat: f64,
+        lon: f64,
+        max: usize,
+    }
+
+    impl Grid {
+        fn index(&self, lat: f64, lon: f64) -> (i64, i64) {
+            (
+                (lat / self.lat).floor() as i64,
+                (lon / self.lon).floor() as i64,
+            )
+        }
+
+        /// The squares that cover the circle's bounding box, or None when there would be more than `max`.
+        fn covering(&self, lat: f64, lon: f64, radius_km: f64) -> Option<Vec<(i64, i64)>> {
+            let (min_lat, max_lat, min_lon, max_lon) = bounding_box(lat, lon, radius_km);
+            let ((la0, lo0), (la1, lo1)) =
+                (self.index(min_lat, min_lon), self.index(max_lat, max_lon));
+            let n = usize::try_from((la1 - la0 + 1) * (lo1 - lo0 + 1)).ok()?;
+            (n <= self.max).then(|| {
+                (la0..=la1)
+                    .flat_map(|a| (lo0..=lo1).map(move |o| (a, o)))
+                    .collect()
+            })
+        }
+    }
+
+    /// Search cells: about 11 km north-south and 9 km east-west in Denmark.
+    const CELLS: Grid = Grid {
+        lat: 0.1,
+        lon: 0.15,
+        max: MAX_CELLS,
+    };
     /// Beyond this many cells a radius covers most of the country and the cell filter is not worth its terms.
     pub const MAX_CELLS: usize = 600;
 
-    fn index_of(v: f64, size: f64) -> i64 {
-        (v / size).floor() as i64
-    }
+    /// Areas for occupation retrieval: about 28 km north-south and 25 km east-west in Denmark. Coarser than
+    /// the search cells, because matching asks for several occupation groups at once and each area is one
+    /// term per group.
+    const AREAS: Grid = Grid {
+        lat: 0.25,
+        lon: 0.4,
+        max: MAX_AREAS,
+    };
+    /// Beyond this many areas the plain occupation terms are cheaper than the per-area ones.
+    pub const MAX_AREAS: usize = 48;
 
     /// The grid cell term of a point.
     pub fn cell(lat: f64, lon: f64) -> String {
-        format!("c:{}:{}", index_of(lat, CELL_LAT), index_of(lon, CELL_LON))
+        let (a, o) = CELLS.index(lat, lon);
+        format!("c:{a}:{o}")
     }
 
     /// The cell terms that cover the circle's bounding box, or None when there would be more than `MAX_CELLS`.
     pub fn cells_covering(lat: f64, lon: f64, radius_km: f64) -> Option<Vec<String>> {
-        let (min_lat, max_lat, min_lon, max_lon) = bounding_box(lat, lon, radius_km);
-        let (la0, la1) = (index_of(min_lat, CELL_LAT), index_of(max_lat, CELL_LAT));
-        let (lo0, lo1) = (index_of(min_lon, CELL_LON), index_of(max_lon, CELL_LON));
-        let n = usize::try_from((la1 - la0 + 1) * (lo1 - lo0 + 1)).ok()?;
-        if n > MAX_CELLS {
-            return None;
-        }
+        let cells = CELLS.covering(lat, lon, radius_km)?;
         Some(
-            (la0..=la1)
-                .flat_map(|a| (lo0..=lo1).map(move |o| format!("c:{a}:{o}")))
+            cells
+                .into_iter()
+                .map(|(a, o)| format!("c:{a}:{o}"))
                 .collect(),
         )
     }
 
-    /// Area size in degrees for occupation retrieval: about 28 km north-south and 25 km east-west in Denmark.
-    /// Coarser than the search cells, because matching asks for several occupation groups at once and each
-    /// area is one term per group.
-    const AREA_LAT: f64 = 0.25;
-    const AREA_LON: f64 = 0.4;
-    /// Beyond this many areas the plain occupation terms are cheaper than the per-area ones.
-    pub const MAX_AREAS: usize = 48;
-
     /// The retrieval term of an ISCO group term ("4:9333") in the area of a point: a need's occupation and
     /// place in one term, so a match reads only the postings of needs near the citizen.
     pub fn group_area(group: &str, lat: f64, lon: f64) -> String {
-        format!(
-            "{group}@{}:{}",
-            index_of(lat, AREA_LAT),
-            index_of(lon, AREA_LON)
-        )
+        let (a, o) = AREAS.index(lat, lon);
+        format!("{group}@{a}:{o}")
     }
 
     /// The [`group_area`] terms of `group` that cover the circle's bounding box, or None when there would be
@@ -100,16 +125,11 @@ pub mod geo {
         lon: f64,
         radius_km: f64,
     ) -> Option<Vec<String>> {
-        let (min_lat, max_lat, min_lon, max_lon) = bounding_box(lat, lon, radius_km);
-        let (la0, la1) = (index_of(min_lat, AREA_LAT), index_of(max_lat, AREA_LAT));
-        let (lo0, lo1) = (index_of(min_lon, AREA_LON), index_of(max_lon, AREA_LON));
-        let n = usize::try_from((la1 - la0 + 1) * (lo1 - lo0 + 1)).ok()?;
-        if n > MAX_AREAS {
-            return None;
-        }
+        let areas = AREAS.covering(lat, lon, radius_km)?;
         Some(
-            (la0..=la1)
-                .flat_map(|a| (lo0..=lo1).map(move |o| format!("{group}@{a}:{o}")))
+            areas
+                .into_iter()
+                .map(|(a, o)| format!("{group}@{a}:{o}"))
                 .collect(),
         )
     }
