@@ -20,3 +20,37 @@ pub mod progression;
 pub mod summary;
 
 pub use config::FollowUpConfig;
+
+/// Placement outcomes for the unit tests of several modules.
+#[cfg(test)]
+mod testing {
+    use jobmatch_store::{HoursFrom, PlacementOutcome};
+
+    pub fn outcome(
+        id: &str,
+        citizen: &str,
+        cvr: &str,
+        kind: &str,
+        started: &str,
+        hours: &[(&str, f64)],
+        ended: Option<&str>,
+    ) -> PlacementOutcome {
+        PlacementOutcome {
+            placement_id: id.into(),
+            citizen_ref: citizen.into(),
+            jobcenter: "0751".into(),
+            cvr: cvr.into(),
+            need_id: None,
+            kind: kind.into(),
+            started: started.into(),
+            paid_hours: hours
+                .iter()
+                .map(|(f, h)| HoursFrom {
+                    from: f.to_string(),
+                    hours_per_week: *h,
+                })
+                .collect(),
+            ended: ended.map(str::to_string),
+        }
+    }
+}

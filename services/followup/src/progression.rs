@@ -207,7 +207,6 @@ fn flags_of(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jobmatch_store::HoursFrom;
 
     fn outcome(
         id: &str,
@@ -216,23 +215,7 @@ mod tests {
         hours: &[(&str, f64)],
         ended: Option<&str>,
     ) -> PlacementOutcome {
-        PlacementOutcome {
-            placement_id: id.into(),
-            citizen_ref: "c1".into(),
-            jobcenter: "0751".into(),
-            cvr: "12345678".into(),
-            need_id: None,
-            kind: kind.into(),
-            started: started.into(),
-            paid_hours: hours
-                .iter()
-                .map(|(f, h)| HoursFrom {
-                    from: f.to_string(),
-                    hours_per_week: *h,
-                })
-                .collect(),
-            ended: ended.map(str::to_string),
-        }
+        crate::testing::outcome(id, "c1", "12345678", kind, started, hours, ended)
     }
 
     fn day(s: &str) -> i64 {

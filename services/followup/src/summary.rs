@@ -277,7 +277,6 @@ pub fn calibration_by_decile(pairs: &[(f64, bool)]) -> Vec<CalibrationBin> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jobmatch_store::HoursFrom;
 
     fn o(
         id: &str,
@@ -287,23 +286,7 @@ mod tests {
         hours: &[(&str, f64)],
         ended: Option<&str>,
     ) -> PlacementOutcome {
-        PlacementOutcome {
-            placement_id: id.into(),
-            citizen_ref: citizen.into(),
-            jobcenter: "0751".into(),
-            cvr: cvr.into(),
-            need_id: None,
-            kind: "combination".into(),
-            started: started.into(),
-            paid_hours: hours
-                .iter()
-                .map(|(f, h)| HoursFrom {
-                    from: f.to_string(),
-                    hours_per_week: *h,
-                })
-                .collect(),
-            ended: ended.map(str::to_string),
-        }
+        crate::testing::outcome(id, citizen, cvr, "combination", started, hours, ended)
     }
 
     /// Five placements, figures worked out by hand below.
